@@ -1,0 +1,29 @@
+// The table of all collectors: name, default state, whether it needs the API, help, function.
+#include <algorithm>
+
+#include "collectors/collector.hpp"
+
+namespace pvex::collectors {
+
+// Each collector's one public function, declared beside its table row.
+Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
+
+namespace {
+
+const CollectorSpec k_registry[] = {
+    {"exporter", Default::enabled, NeedsApi::no,
+     "Exporter self-metrics: build info and process CPU, memory and file descriptors.",
+     collect_exporter},
+};
+
+}  // namespace
+
+std::span<const CollectorSpec> registry() { return k_registry; }
+
+const CollectorSpec* find_collector(std::string_view name) {
+  for (const CollectorSpec& c : k_registry)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+}  // namespace pvex::collectors

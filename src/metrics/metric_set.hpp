@@ -1,0 +1,87 @@
+// MetricSet: the samples one collector produced, grouped by family, in insertion order.
+#pragma once
+
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "metrics/family.hpp"
+
+namespace pvex::metrics {
+
+/// A histogram or summary observation set. For a histogram `points` are (upper bound,
+/// cumulative count) with ascending bounds, +Inf implied by `count`; for a summary they are
+/// (quantile, value).
+struct Distribution {
+  std::vector<std::pair<double, double>> points;
+  double sum = 0;
+  double count = 0;
+
+  bool operator==(const Distribution&) const = default;
+};
+
+/// The samples of one family. Label values are stored flat: sample i has the values
+/// `label_values[i * family.labels.size() .. +labels.size()]`.
+struct FamilySamples {
+  Family family;
+  std::vector<std::string> label_values;
+  std::vector<double> values;               // counter and gauge families
+  std::vector<Distribution> distributions;  // histogram and summary families
+
+  size_t size() const;
+  std::span<const std::string> labels_of(size_t i) const;
+};
+
+/// What a collector fills. Not thread-safe: each collector owns its own set; the scrape
+/// runner merges them. Mistakes (wrong label count, a family re-defined differently, a value
+/// added to a histogram) are programmer errors: the sample is dropped and the mistake is
+/// recorded in problems(), which tests assert empty.
+class MetricSet {
+ public:
+  MetricSet() = default;
+  MetricSet(MetricSet&&) noexcept = default;
+  MetricSet& operator=(MetricSet&&) noexcept = default;
+  MetricSet(const MetricSet&) = delete;
+  MetricSet& operator=(const MetricSet&) = delete;
+
+  /// Adds one counter or gauge sample.
+  void add(const Family& family, double value, std::initializer_list<std::string_view> labels);
+  void add(const Family& family, double value, std::span<const std::string> labels);
+  void add(const Family& family, double value, std::span<const std::string_view> labels);
+
+  /// Adds one histogram or summary sample.
+  void add_distribution(const Family& family, Distribution dist,
+                        std::initializer_list<std::string_view> labels);
+
+  /// Declares a family without samples; it is written only if it gets samples.
+  void declare(const Family& family);
+
+  /// Moves every family and sample of `other` into this set, after its own.
+  void merge(MetricSet&& other);
+
+  const std::vector<std::unique_ptr<FamilySamples>>& families() const { return m_families; }
+  const FamilySamples* find(std::string_view name) const;
+
+  /// Total number of series (histograms and summaries count once).
+  size_t series_count() const;
+
+  /// Recorded programmer errors, plus duplicate series found by scanning the whole set.
+  std::vector<std::string> problems() const;
+
+ private:
+  FamilySamples* slot(const Family& family);
+  template <class Range>
+  void add_impl(const Family& family, double value, const Range& labels);
+
+  std::vector<std::unique_ptr<FamilySamples>> m_families;
+  std::unordered_map<std::string_view, size_t> m_index;
+  std::vector<std::string> m_problems;
+};
+
+}  // namespace pvex::metrics

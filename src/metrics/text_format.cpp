@@ -1,0 +1,229 @@
+// The only code that knows the exposition syntax (Prometheus text 0.0.4 and OpenMetrics 1.0.0).
+#include "metrics/text_format.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "util/strings.hpp"
+
+namespace pvex::metrics {
+
+std::string_view content_type(Format format) {
+  return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+                                       : "text/plain; version=0.0.4; charset=utf-8";
+}
+
+Format negotiate(std::string_view accept) {
+  // Accept: a comma list of media ranges, each with optional ;q=.
+  double best_om = -1, best_text = -1;
+  for (std::string_view entry : util::split_any(accept, ",")) {
+    std::vector<std::string_view> parts = util::split_any(entry, ";");
+    if (parts.empty()) continue;
+    const std::string type = util::to_lower(util::trim(parts[0]));
+    double q = 1.0;
+    std::string_view version;
+    for (size_t i = 1; i < parts.size(); ++i) {
+      std::string_view p = util::trim(parts[i]);
+      if (p.starts_with("q=")) q = util::parse_double(p.substr(2)).value_or(0.0);
+      if (p.starts_with("version=")) version = p.substr(8);
+    }
+    if (type == "application/openmetrics-text") {
+      if (version.empty() || version == "1.0.0") best_om = std::max(best_om, q);
+    } else if (type == "text/plain" || type == "*/*" || type == "text/*") {
+      best_text = std::max(best_text, q);
+    }
+  }
+  return best_om > 0 && best_om >= best_text ? Format::openmetrics : Format::prometheus_text;
+}
+
+void append_value(double v, std::string& out) {
+  if (std::isnan(v)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(v)) {
+    out += v > 0 ? "+Inf" : "-Inf";
+    return;
+  }
+  char buf[32];
+  constexpr double k_exact_int = 9007199254740992.0;  // 2^53
+  if (v == std::trunc(v) && std::fabs(v) <= k_exact_int) {
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
+    out.append(buf, end);
+    return;
+  }
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, end);
+}
+
+void append_escaped_label(std::string_view v, std::string& out) {
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      default: out += c;
+    }
+  }
+}
+
+void append_escaped_help(std::string_view v, Format format, std::string& out) {
+  for (char c : v) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '"':
+        out += format == Format::openmetrics ? "\\\"" : "\"";
+        break;
+      default: out += c;
+    }
+  }
+}
+
+namespace {
+
+// The family name as OpenMetrics metadata wants it: counters without `_total`.
+std::string_view metadata_name(const Family& f, Format format) {
+  std::string_view name = f.name;
+  if (format == Format::openmetrics && f.type == Type::counter && name.ends_with("_total"))
+    name.remove_suffix(6);
+  return name;
+}
+
+// The OpenMetrics unit: explicit, or derived from a base-unit suffix of the metadata name.
+std::string_view unit_of(const Family& f, std::string_view meta_name) {
+  std::string_view unit = f.unit;
+  if (unit.empty()) {
+    for (std::string_view u : {"seconds", "bytes", "hertz", "ratio", "percent", "celsius"}) {
+      if (meta_name.size() > u.size() + 1 && meta_name.ends_with(u) &&
+          meta_name[meta_name.size() - u.size() - 1] == '_') {
+        unit = u;
+        break;
+      }
+    }
+  }
+  // OpenMetrics requires the name to end in `_<unit>`; otherwise leave the unit out.
+  if (unit.empty() || !meta_name.ends_with(unit) || meta_name.size() <= unit.size() ||
+      meta_name[meta_name.size() - unit.size() - 1] != '_')
+    return {};
+  return unit;
+}
+
+void append_labels(const std::vector<std::string>& names, std::span<const std::string> values,
+                   std::string_view extra_name, std::string_view extra_value, std::string& out) {
+  if (names.empty() && extra_name.empty()) return;
+  out += '{';
+  bool first = true;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!first) out += ',';
+    first = false;
+    out += names[i];
+    out += "=\"";
+    append_escaped_label(values[i], out);
+    out += '"';
+  }
+  if (!extra_name.empty()) {
+    if (!first) out += ',';
+    out += extra_name;
+    out += "=\"";
+    out += extra_value;
+    out += '"';
+  }
+  out += '}';
+}
+
+// Bucket bounds and quantiles as label values; OpenMetrics wants canonical floats ("1.0").
+void append_bound(double v, Format format, std::string& out) {
+  const size_t start = out.size();
+  append_value(v, out);
+  if (format == Format::openmetrics && std::isfinite(v)) {
+    std::string_view written(out.data() + start, out.size() - start);
+    if (written.find_first_of(".eE") == std::string_view::npos) out += ".0";
+  }
+}
+
+void write_distribution(const FamilySamples& fs, size_t i, Format format, std::string& out) {
+  const Family& f = fs.family;
+  const Distribution& d = fs.distributions[i];
+  std::span<const std::string> labels = fs.labels_of(i);
+  const bool histogram = f.type == Type::histogram;
+  std::string bound;
+  for (const auto& [key, value] : d.points) {
+    bound.clear();
+    append_bound(key, format, bound);
+    out += f.name;
+    out += histogram ? "_bucket" : "";
+    append_labels(f.labels, labels, histogram ? "le" : "quantile", bound, out);
+    out += ' ';
+    append_value(value, out);
+    out += '\n';
+  }
+  if (histogram) {
+    out += f.name;
+    out += "_bucket";
+    append_labels(f.labels, labels, "le", "+Inf", out);
+    out += ' ';
+    append_value(d.count, out);
+    out += '\n';
+  }
+  out += f.name;
+  out += "_sum";
+  append_labels(f.labels, labels, {}, {}, out);
+  out += ' ';
+  append_value(d.sum, out);
+  out += '\n';
+  out += f.name;
+  out += "_count";
+  append_labels(f.labels, labels, {}, {}, out);
+  out += ' ';
+  append_value(d.count, out);
+  out += '\n';
+}
+
+}  // namespace
+
+void write(const MetricSet& set, Format format, std::string& out) {
+  for (const auto& fsp : set.families()) {
+    const FamilySamples& fs = *fsp;
+    if (fs.size() == 0) continue;
+    const Family& f = fs.family;
+    const std::string_view meta = metadata_name(f, format);
+    out += "# HELP ";
+    out += meta;
+    out += ' ';
+    append_escaped_help(f.help, format, out);
+    out += "\n# TYPE ";
+    out += meta;
+    out += ' ';
+    out += to_string(f.type);
+    out += '\n';
+    if (format == Format::openmetrics) {
+      std::string_view unit = unit_of(f, meta);
+      if (!unit.empty()) {
+        out += "# UNIT ";
+        out += meta;
+        out += ' ';
+        out += unit;
+        out += '\n';
+      }
+    }
+    if (f.type == Type::histogram || f.type == Type::summary) {
+      for (size_t i = 0; i < fs.distributions.size(); ++i) write_distribution(fs, i, format, out);
+      continue;
+    }
+    for (size_t i = 0; i < fs.values.size(); ++i) {
+      out += f.name;
+      append_labels(f.labels, fs.labels_of(i), {}, {}, out);
+      out += ' ';
+      append_value(fs.values[i], out);
+      out += '\n';
+    }
+  }
+}
+
+void write_eof(Format format, std::string& out) {
+  if (format == Format::openmetrics) out += "# EOF\n";
+}
+
+}  // namespace pvex::metrics
