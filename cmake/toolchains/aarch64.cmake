@@ -1,5 +1,5 @@
-# Cross toolchain for arm64 (aarch64) with Debian's cross compiler and multiarch -dev packages
-# (dpkg --add-architecture arm64; scripts/cross-test.sh installs them).
+# Cross toolchain for arm64 (aarch64) with Debian's cross compiler;
+# the target's libraries come from the stage that scripts/cross-test.sh unpacks.
 set(PVEX_CROSS_TRIPLET aarch64-linux-gnu)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(PVEX_CROSS_QEMU qemu-aarch64)

@@ -1,5 +1,5 @@
-# Cross toolchain for armhf (32-bit ARMv7, hard float) with Debian's cross compiler and
-# multiarch -dev packages (dpkg --add-architecture armhf; scripts/cross-test.sh installs them).
+# Cross toolchain for armhf (32-bit ARMv7, hard float) with Debian's cross compiler;
+# the target's libraries come from the stage that scripts/cross-test.sh unpacks.
 set(PVEX_CROSS_TRIPLET arm-linux-gnueabihf)
 set(CMAKE_SYSTEM_PROCESSOR armv7l)
 set(PVEX_CROSS_QEMU qemu-arm)
