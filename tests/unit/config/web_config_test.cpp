@@ -235,3 +235,21 @@ TEST(WebConfigLoad, ResolvesPathsAgainstTheFilesFolder) {
 
 }  // namespace
 }  // namespace pvex::config
+
+namespace pvex::config {
+namespace {
+
+TEST(WebConfigExample, ShippedExampleParses) {
+  std::string text = testing::read_file(std::string(PVEX_SOURCE_DIR) + "/packaging/web-config.yml");
+  Result<WebConfigFile> r = parse_web_config(text, "/etc/pve-exporter");
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_TRUE(r->tls_enabled);
+  EXPECT_EQ(r->tls.cert_file, "/etc/pve-exporter/tls/exporter.crt");
+  EXPECT_EQ(r->tls.client_auth, ClientAuth::no_client_cert);
+  ASSERT_EQ(r->users.size(), 1u);
+  EXPECT_EQ(r->users[0].name, "prometheus");
+  EXPECT_EQ(r->headers.size(), 2u);
+}
+
+}  // namespace
+}  // namespace pvex::config

@@ -224,5 +224,18 @@ TEST_F(AuthorizerTest, CertificateRotationIsAReload) {
   testing::remove_tree(pki.dir);
 }
 
+TEST_F(AuthorizerTest, ShippedExampleHashIsOfTheDocumentedPassword) {
+  std::string example =
+      testing::read_file(std::string(PVEX_SOURCE_DIR) + "/packaging/web-config.yml");
+  size_t at = example.find("  prometheus: $2");
+  ASSERT_NE(at, std::string::npos);
+  std::string line = example.substr(at, example.find('\n', at) - at);
+  write("basic_auth_users:\n" + line + "\n");
+  std::shared_ptr<Authorizer> auth = create();
+  ASSERT_TRUE(auth);
+  EXPECT_EQ(auth->check(basic("prometheus:change-me")), AuthResult::ok);
+  EXPECT_EQ(auth->check(basic("prometheus:change-me!")), AuthResult::denied);
+}
+
 }  // namespace
 }  // namespace pvex::http
