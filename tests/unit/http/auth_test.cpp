@@ -108,6 +108,7 @@ TEST_F(AuthorizerTest, RightWrongAndMissingPassword) {
   EXPECT_EQ(auth->check(basic("other:s3cret")), AuthResult::denied);       // another user's
   EXPECT_EQ(auth->check(basic("nobody:s3cret")), AuthResult::denied);      // unknown user
   EXPECT_EQ(auth->check(basic("Prometheus:s3cret")), AuthResult::denied);  // names are exact
+  EXPECT_EQ(auth->check(basic(std::string_view("prometheus:s3cret\0x", 19))), AuthResult::denied);
   EXPECT_EQ(auth->check(""), AuthResult::missing);
   EXPECT_EQ(auth->check("   "), AuthResult::missing);
   EXPECT_EQ(auth->check("Bearer abc"), AuthResult::denied);
