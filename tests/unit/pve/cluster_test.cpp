@@ -11,7 +11,8 @@ namespace {
 using testing::read_fixture;
 
 TEST(ParseClusterStatus, Pve9Fixture) {
-  Result<ClusterStatus> s = parse_cluster_status(read_fixture("pve9-three-nodes", "/cluster/status"));
+  Result<ClusterStatus> s =
+      parse_cluster_status(read_fixture("pve9-three-nodes", "/cluster/status"));
   ASSERT_TRUE(s.has_value()) << s.error().message;
   ASSERT_TRUE(s->cluster.has_value());
   EXPECT_EQ(*s->cluster, (ClusterInfo{"prod", 3, 5, true}));
@@ -31,8 +32,8 @@ TEST(ParseClusterStatus, StandaloneNodeHasNoClusterEntry) {
 }
 
 TEST(ParseClusterStatus, BooleansAsStringsAndMissingName) {
-  Result<ClusterStatus> s = parse_cluster_status(
-      R"({"data":[{"type":"cluster","name":"c","quorate":"1"}]})");
+  Result<ClusterStatus> s =
+      parse_cluster_status(R"({"data":[{"type":"cluster","name":"c","quorate":"1"}]})");
   ASSERT_TRUE(s.has_value());
   EXPECT_TRUE(s->cluster->quorate);
   EXPECT_EQ(s->cluster->nodes, std::nullopt);
@@ -48,7 +49,8 @@ TEST(ParseClusterStatus, NotAnArray) {
 }
 
 TEST(ParseClusterResources, Pve9FixtureSplitsByType) {
-  Result<Resources> r = parse_cluster_resources(read_fixture("pve9-three-nodes", "/cluster/resources"));
+  Result<Resources> r =
+      parse_cluster_resources(read_fixture("pve9-three-nodes", "/cluster/resources"));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->nodes.size(), 3u);
   EXPECT_EQ(r->guests.size(), 7u);
@@ -89,9 +91,9 @@ TEST(ParseClusterResources, Pve9FixtureSplitsByType) {
   EXPECT_EQ(unknown.name, std::nullopt);
   EXPECT_EQ(unknown.cpu_ratio, std::nullopt);
 
-  EXPECT_EQ(r->nodes[0], (NodeResource{"pve1", "online", 864000, 0.0734, 16, 25342337024,
-                                       67285377024, 24372563968, 100861726720, "c", 2,
-                                       std::nullopt, "online"}));
+  EXPECT_EQ(r->nodes[0],
+            (NodeResource{"pve1", "online", 864000, 0.0734, 16, 25342337024, 67285377024,
+                          24372563968, 100861726720, "c", 2, std::nullopt, "online"}));
   EXPECT_EQ(r->nodes[2].status, "offline");
   EXPECT_EQ(r->nodes[2].uptime_seconds, std::nullopt);
 
@@ -102,7 +104,8 @@ TEST(ParseClusterResources, Pve9FixtureSplitsByType) {
 }
 
 TEST(ParseClusterResources, Pve8HasNoMemhostAndSkipsSdn) {
-  Result<Resources> r = parse_cluster_resources(read_fixture("pve8-three-nodes", "/cluster/resources"));
+  Result<Resources> r =
+      parse_cluster_resources(read_fixture("pve8-three-nodes", "/cluster/resources"));
   ASSERT_TRUE(r.has_value()) << r.error().message;
   EXPECT_EQ(r->guests[0].memhost_bytes, std::nullopt);
   EXPECT_EQ(r->guests.size(), 7u);

@@ -103,9 +103,8 @@ TEST(JsonFields, RequiredFieldErrorsSayWhy) {
 TEST(JsonParseEach, NamesTheFailingIndex) {
   Result<Array> a = data_array(R"({"data":[{"v":1},{"w":2}]})", "/x");
   ASSERT_TRUE(a.has_value());
-  Result<std::vector<int64_t>> r = parse_each<int64_t>(*a, "/x", [](Object o) -> Result<int64_t> {
-    return req_int(o, "v");
-  });
+  Result<std::vector<int64_t>> r =
+      parse_each<int64_t>(*a, "/x", [](Object o) -> Result<int64_t> { return req_int(o, "v"); });
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "/x[1]: missing field 'v'");
 }
