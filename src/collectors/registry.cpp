@@ -8,6 +8,7 @@ namespace pvex::collectors {
 // Each collector's one public function, declared beside its table row.
 Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
 Result<void> collect_zfs(Scrape&, metrics::MetricSet&);
+Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 
 namespace {
 
@@ -18,6 +19,9 @@ const CollectorSpec k_registry[] = {
     {"zfs", Default::enabled, NeedsApi::no,
      "ZFS kernel statistics from <procfs>/spl/kstat/zfs: ARC, L2ARC, DMU, ZIL, pools, datasets.",
      collect_zfs},
+    {"zpool", Default::enabled, NeedsApi::no,
+     "Local ZFS pools via zpool/zfs -Hp: capacity, health, vdev errors; datasets if enabled.",
+     collect_zpool},
 };
 
 }  // namespace
