@@ -7,6 +7,7 @@ namespace pvex::collectors {
 
 // Each collector's one public function, declared beside its table row.
 Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
+Result<void> collect_pve_zfs(Scrape&, metrics::MetricSet&);
 Result<void> collect_zfs(Scrape&, metrics::MetricSet&);
 Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 
@@ -16,6 +17,9 @@ const CollectorSpec k_registry[] = {
     {"exporter", Default::enabled, NeedsApi::no,
      "Exporter self-metrics: build info and process CPU, memory and file descriptors.",
      collect_exporter},
+    {"pve_zfs", Default::enabled, NeedsApi::yes,
+     "ZFS pools and vdevs of every online node via the API (disks/zfs); one call per node and pool.",
+     collect_pve_zfs},
     {"zfs", Default::enabled, NeedsApi::no,
      "ZFS kernel statistics from <procfs>/spl/kstat/zfs: ARC, L2ARC, DMU, ZIL, pools, datasets.",
      collect_zfs},
