@@ -160,7 +160,7 @@ constexpr SV k_objset_bytes[] = {"nwritten",
 constexpr std::span<const SV> none{};
 
 const FileSpec k_globals[] = {
-    {"arcstats", "arc", "", Kind::gauge, k_arc_counters, k_arc_gauges, k_arc_bytes,
+    {"arcstats", "arc", "arc_", Kind::gauge, k_arc_counters, k_arc_gauges, k_arc_bytes,
      k_arc_fractions, none},
     {"abdstats", "abd", "", Kind::gauge, k_abd_counters, k_abd_gauges, k_abd_bytes, none, none},
     {"dbufstats", "dbuf", "", Kind::gauge, k_dbuf_counters, k_dbuf_gauges, k_dbuf_bytes, none,
