@@ -68,6 +68,7 @@ constexpr int k_dmu_tx_assign_max_log2 = 41;  // 2^41 ns, the largest bucket Ope
 struct FieldMetric {
   metrics::Family family;
   double divisor = 1;
+  bool duplicate = false;  // another field of the file kind already maps to this name
 };
 
 /// Builds and caches the family of each field of one file kind.
@@ -76,9 +77,20 @@ class FieldFamilies {
   FieldFamilies(const zfs::FileSpec& spec, std::vector<std::string> labels)
       : m_spec(spec), m_labels(std::move(labels)) {}
 
-  const FieldMetric& get(std::string_view field) {
+  /// The metric of the field in row `row` of a table; rows usually come in the same order in
+  /// every file of a kind (objset files), so the last answer per position is tried first.
+  const FieldMetric& get(size_t row, std::string_view field) {
+    if (row < m_by_row.size() && m_by_row[row] != nullptr && m_by_row[row]->first == field)
+      return m_by_row[row]->second;
     auto it = m_cache.find(field);
-    if (it != m_cache.end()) return it->second;
+    if (it == m_cache.end()) it = m_cache.emplace(std::string(field), make(field)).first;
+    if (row >= m_by_row.size()) m_by_row.resize(row + 1, nullptr);
+    m_by_row[row] = &*it;
+    return it->second;
+  }
+
+ private:
+  FieldMetric make(std::string_view field) {
     const zfs::FieldType type = zfs::classify(m_spec, field);
     std::string help = "kstat " + std::string(m_spec.file) + " field " + std::string(field);
     if (type.unit == zfs::Unit::fraction) help += ", a fraction of 2^32 exported as a ratio";
@@ -89,23 +101,26 @@ class FieldFamilies {
                                                                   : metrics::Type::gauge,
                                   m_labels),
                   type.unit == zfs::Unit::fraction ? 4294967296.0 : 1.0};
-    return m_cache.emplace(std::string(field), std::move(m)).first->second;
+    m.duplicate = !m_names.insert(m.family.name).second;
+    return m;
   }
 
- private:
   const zfs::FileSpec& m_spec;
   std::vector<std::string> m_labels;
-  std::map<std::string, FieldMetric, std::less<>> m_cache;
+  using Cache = std::map<std::string, FieldMetric, std::less<>>;
+  Cache m_cache;
+  std::vector<const Cache::value_type*> m_by_row;
+  std::set<std::string> m_names;
 };
 
 /// Adds every numeric row of `table`; `labels` are the values of the families' labels.
 void render_table(const kstat::NamedTable& table, FieldFamilies& families,
                   std::span<const std::string_view> labels, metrics::MetricSet& out) {
-  std::set<std::string_view> seen;  // two fields mapping to one name: keep the first
-  for (const kstat::NamedRow& row : table.rows) {
+  for (size_t i = 0; i < table.rows.size(); ++i) {
+    const kstat::NamedRow& row = table.rows[i];
     if (!row.is_numeric()) continue;
-    const FieldMetric& m = families.get(row.name);
-    if (!seen.insert(m.family.name).second) continue;
+    const FieldMetric& m = families.get(i, row.name);
+    if (m.duplicate) continue;  // two fields mapping to one name: the first one seen wins
     out.add(m.family, row.as_double() / m.divisor, labels);
   }
 }

@@ -21,6 +21,7 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' |
 /// Splits `text` into lines without their terminators; a final line without '\n' counts.
 std::vector<std::string_view> lines_of(std::string_view text) {
   std::vector<std::string_view> out;
+  out.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
@@ -71,9 +72,22 @@ std::optional<RowParts> split_row(std::string_view line) {
   return std::nullopt;
 }
 
+/// `name type data`, whatever the padding.
+bool is_named_column_line(std::string_view line) {
+  size_t pos = 0;
+  for (std::string_view word : {"name", "type", "data"}) {
+    while (pos < line.size() && is_space(line[pos])) ++pos;
+    if (line.substr(pos, word.size()) != word) return false;
+    pos += word.size();
+    if (pos < line.size() && !is_space(line[pos])) return false;
+  }
+  while (pos < line.size() && is_space(line[pos])) ++pos;
+  return pos == line.size();
+}
+
 std::optional<NamedRow> make_row(const RowParts& p) {
   NamedRow row;
-  row.name = std::string(p.name);
+  row.name = p.name;
   row.type = static_cast<DataType>(p.type);
   switch (row.type) {
     case DataType::int32:
@@ -94,7 +108,7 @@ std::optional<NamedRow> make_row(const RowParts& p) {
       break;
     }
     case DataType::chars:
-    case DataType::string: row.text = std::string(p.value); break;
+    case DataType::string: row.text = p.value; break;
   }
   return row;
 }
@@ -151,13 +165,18 @@ Result<Header> parse_header(std::string_view line) {
   return h;
 }
 
-Result<NamedTable> parse_named(std::string_view text) {
-  const std::vector<std::string_view> lines = lines_of(text);
-  if (lines.empty()) return fail(ErrorKind::parse, "empty kstat file");
+Result<NamedTable> parse_named(std::string_view input) {
+  return parse_named(std::make_shared<const std::string>(input));
+}
+
+Result<NamedTable> parse_named(std::shared_ptr<const std::string> input) {
   NamedTable table;
+  table.buffer = std::move(input);
+  const std::vector<std::string_view> lines = lines_of(*table.buffer);
+  if (lines.empty()) return fail(ErrorKind::parse, "empty kstat file");
   Result<size_t> first = header_then(lines[0], 1, table.header);
   if (!first) return fail(first.error());
-  if (lines.size() < 2 || util::split_ws(lines[1]) != std::vector<std::string_view>{"name", "type", "data"})
+  if (lines.size() < 2 || !is_named_column_line(lines[1]))
     return fail(ErrorKind::parse, "missing 'name type data' line");
   table.rows.reserve(lines.size() - 2);
   for (size_t i = 2; i < lines.size(); ++i) {
@@ -173,10 +192,11 @@ Result<NamedTable> parse_named(std::string_view text) {
   return table;
 }
 
-Result<NamedTable> parse_io(std::string_view text) {
-  const std::vector<std::string_view> lines = lines_of(text);
-  if (lines.empty()) return fail(ErrorKind::parse, "empty kstat file");
+Result<NamedTable> parse_io(std::string_view input) {
   NamedTable table;
+  table.buffer = std::make_shared<const std::string>(input);
+  const std::vector<std::string_view> lines = lines_of(*table.buffer);
+  if (lines.empty()) return fail(ErrorKind::parse, "empty kstat file");
   Result<size_t> first = header_then(lines[0], 3, table.header);
   if (!first) return fail(first.error());
   if (lines.size() < 3) return fail(ErrorKind::parse, "io kstat truncated");
@@ -188,7 +208,7 @@ Result<NamedTable> parse_io(std::string_view text) {
     std::optional<uint64_t> v = util::parse_uint(values[i]);
     if (!v) return fail(ErrorKind::parse, "io kstat: bad number in column " + std::string(names[i]));
     NamedRow row;
-    row.name = std::string(names[i]);
+    row.name = names[i];
     row.unsigned_value = *v;
     table.rows.push_back(std::move(row));
   }
@@ -228,9 +248,14 @@ Result<std::vector<Entry>> list_directory(const std::string& dir) {
   while (const dirent* e = ::readdir(d)) {
     const std::string_view name = e->d_name;
     if (name == "." || name == "..") continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;  // vanished meanwhile
-    out.push_back(Entry{std::string(name), S_ISDIR(st.st_mode)});
+    // The kernel's d_type is stat()'s answer; stat() only where the file system does not fill it.
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN || e->d_type == DT_LNK) {
+      struct stat st {};
+      if (::fstatat(::dirfd(d), e->d_name, &st, 0) != 0) continue;  // vanished meanwhile
+      is_dir = S_ISDIR(st.st_mode);
+    }
+    out.push_back(Entry{std::string(name), is_dir});
   }
   ::closedir(d);
   std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) { return a.name < b.name; });
@@ -244,6 +269,7 @@ Result<std::string> read_file(const std::string& path, size_t max_bytes) {
     if (err == ENOENT) return fail(ErrorKind::not_found, path + ": gone");
     return fail(ErrorKind::io, path + ": " + std::strerror(err));
   }
+  // A stack buffer first: kstat files are a few KB, so the result is allocated once, exactly.
   std::string out;
   char buf[16384];
   for (;;) {

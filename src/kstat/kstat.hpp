@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,13 +38,14 @@ enum class DataType : uint8_t {
 };
 
 /// One `name type data` row. Integers are kept in integer types; `text` holds string values.
+/// `name` and `text` view the owning NamedTable's buffer: do not keep them beyond the table.
 struct NamedRow {
-  std::string name;
+  std::string_view name;
   DataType type = DataType::uint64;
   bool is_signed = false;  // value lives in `signed_value` (types 1, 3, 5)
   uint64_t unsigned_value = 0;
   int64_t signed_value = 0;
-  std::string text;  // types 0 and 7
+  std::string_view text;  // types 0 and 7
 
   bool is_numeric() const { return type != DataType::chars && type != DataType::string; }
   /// The numeric value as a double (precision is lost above 2^53); 0 for string rows.
@@ -52,8 +54,10 @@ struct NamedRow {
   bool operator==(const NamedRow&) const = default;
 };
 
-/// A named kstat (type 1): header plus rows in file order.
+/// A named kstat (type 1): header plus rows in file order. Rows view `buffer`, the file text,
+/// which is shared so that copies and moves of the table keep the views valid.
 struct NamedTable {
+  std::shared_ptr<const std::string> buffer;
   Header header;
   std::vector<NamedRow> rows;
   size_t skipped_rows = 0;  // rows with an unknown type code or an unparsable value
@@ -78,6 +82,8 @@ Result<Header> parse_header(std::string_view line);
 /// an unknown type code or a bad number is skipped and counted, not fatal. Fails (parse) on a
 /// missing or malformed header, a missing column line, or a header that is not type 1.
 Result<NamedTable> parse_named(std::string_view text);
+/// The same without copying: the table shares `text`.
+Result<NamedTable> parse_named(std::shared_ptr<const std::string> text);
 
 /// Parses an io kstat (type 3): header, the padded column line, one line of numbers. Returned as
 /// a named table of uint64 rows named by the columns. Fails (parse) on any mismatch.

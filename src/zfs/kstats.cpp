@@ -17,14 +17,14 @@ constexpr std::string_view k_ddt_prefix = "ddt_stats_";
 template <class Parse>
 auto read_parsed(const std::string& dir, std::string_view name, const kstat::AllowList& allow,
                  Parse parse, std::vector<std::string>& problems)
-    -> std::optional<typename decltype(parse(std::string_view{}))::value_type> {
+    -> std::optional<typename decltype(parse(std::string{}))::value_type> {
   Result<std::string> text = kstat::read_allowed(dir, name, allow);
   if (!text) {
     if (text.error().kind != ErrorKind::not_found)
       problems.push_back(dir + "/" + std::string(name) + ": " + text.error().message);
     return std::nullopt;
   }
-  auto parsed = parse(*text);
+  auto parsed = parse(std::move(*text));
   if (!parsed) {
     problems.push_back(dir + "/" + std::string(name) + ": " + parsed.error().message);
     return std::nullopt;
@@ -32,18 +32,26 @@ auto read_parsed(const std::string& dir, std::string_view name, const kstat::All
   return std::move(*parsed);
 }
 
+/// Named-table parsing that hands the read buffer over instead of copying it.
+Result<kstat::NamedTable> parse_named(std::string text) {
+  return kstat::parse_named(std::make_shared<const std::string>(std::move(text)));
+}
+Result<std::string> parse_word(std::string text) { return kstat::parse_word(text); }
+Result<kstat::NamedTable> parse_io(std::string text) { return kstat::parse_io(text); }
+Result<kstat::ListTable> parse_list(std::string text) { return kstat::parse_list(text); }
+
 PoolKstats read_pool(const std::string& root, const std::string& name,
                      std::vector<std::string>& problems) {
   const std::string dir = root + "/" + name;
   const kstat::AllowList& allow = pool_allow_list();
   PoolKstats pool;
   pool.name = name;
-  pool.state = read_parsed(dir, "state", allow, kstat::parse_word, problems);
-  pool.guid = read_parsed(dir, "guid", allow, kstat::parse_word, problems);
-  pool.iostats = read_parsed(dir, "iostats", allow, kstat::parse_named, problems);
-  pool.io = read_parsed(dir, "io", allow, kstat::parse_io, problems);
-  pool.dmu_tx_assign = read_parsed(dir, "dmu_tx_assign", allow, kstat::parse_named, problems);
-  pool.txgs = read_parsed(dir, "txgs", allow, kstat::parse_list, problems);
+  pool.state = read_parsed(dir, "state", allow, parse_word, problems);
+  pool.guid = read_parsed(dir, "guid", allow, parse_word, problems);
+  pool.iostats = read_parsed(dir, "iostats", allow, parse_named, problems);
+  pool.io = read_parsed(dir, "io", allow, parse_io, problems);
+  pool.dmu_tx_assign = read_parsed(dir, "dmu_tx_assign", allow, parse_named, problems);
+  pool.txgs = read_parsed(dir, "txgs", allow, parse_list, problems);
 
   Result<std::vector<kstat::Entry>> entries = kstat::list_directory(dir);
   if (!entries) return pool;  // exported meanwhile
@@ -51,7 +59,7 @@ PoolKstats read_pool(const std::string& root, const std::string& name,
     if (e.is_directory) continue;
     if (util::starts_with(e.name, k_objset_prefix)) {
       std::optional<kstat::NamedTable> t =
-          read_parsed(dir, e.name, allow, kstat::parse_named, problems);
+          read_parsed(dir, e.name, allow, parse_named, problems);
       if (!t) continue;
       const kstat::NamedRow* ds = t->find("dataset_name");
       if (ds == nullptr || ds->is_numeric() || ds->text.empty()) {
@@ -60,12 +68,12 @@ PoolKstats read_pool(const std::string& root, const std::string& name,
       }
       Objset o;
       o.id = e.name.substr(k_objset_prefix.size() - 2);
-      o.dataset = ds->text;
+      o.dataset = std::string(ds->text);
       o.table = std::move(*t);
       pool.objsets.push_back(std::move(o));
     } else if (util::starts_with(e.name, k_ddt_prefix)) {
       std::optional<kstat::NamedTable> t =
-          read_parsed(dir, e.name, allow, kstat::parse_named, problems);
+          read_parsed(dir, e.name, allow, parse_named, problems);
       if (t) pool.ddt.push_back(NamedFile{e.name, std::move(*t)});
     }
   }
@@ -99,7 +107,7 @@ Result<KstatSnapshot> read_kstats(const std::string& root) {
   KstatSnapshot snap;
   for (const FileSpec& spec : global_files()) {
     std::optional<kstat::NamedTable> t =
-        read_parsed(root, spec.file, global_allow_list(), kstat::parse_named, snap.problems);
+        read_parsed(root, spec.file, global_allow_list(), parse_named, snap.problems);
     if (t) snap.globals.push_back(NamedFile{std::string(spec.file), std::move(*t)});
   }
   for (const kstat::Entry& e : *entries)
