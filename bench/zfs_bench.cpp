@@ -54,8 +54,12 @@ void write_named(const fs::path& path, const std::vector<std::pair<std::string, 
 class Tree {
  public:
   Tree() {
-    char tmpl[] = "/tmp/pvex-zfs-bench-XXXXXX";
-    m_procfs = ::mkdtemp(tmpl);
+    // On tmpfs when there is one: like procfs, an in-memory file system (ext4 lookups in /tmp
+    // would dominate the timings otherwise).
+    char shm[] = "/dev/shm/pvex-zfs-bench-XXXXXX";
+    char tmp[] = "/tmp/pvex-zfs-bench-XXXXXX";
+    const char* dir = ::mkdtemp(shm);
+    m_procfs = dir != nullptr ? dir : ::mkdtemp(tmp);
     const fs::path root = fs::path(m_procfs) / "spl/kstat/zfs";
     const fs::path fixture = fs::path(PVEX_SOURCE_DIR) / "tests/fixtures/kstat/2.3/spl/kstat/zfs";
     fs::create_directories(root);

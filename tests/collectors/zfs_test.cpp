@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -230,6 +231,25 @@ TEST(ZfsCollector, VanishedObjsetIsSilentlySkipped) {
   ZfsRun r = run_zfs(t.procfs());
   EXPECT_TRUE(r.result.has_value());
   EXPECT_EQ(r.out.find("zfs_dataset_reads_total"), nullptr);
+}
+
+}  // namespace
+}  // namespace pvex
+
+namespace pvex {
+namespace {
+
+TEST(ZfsDocs, EveryGoldenFamilyIsDocumented) {
+  const std::string docs = testing::read_test_file("../docs/zfs.md");
+  for (const char* golden : {"zfs_2.0.prom", "zfs_2.1.prom", "zfs_2.2.prom", "zfs_2.3.prom",
+                             "zfs_zpool.prom", "zfs_zpool_datasets.prom", "zfs_pve.prom"}) {
+    std::istringstream in(testing::read_test_file(std::string("golden/") + golden));
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("# TYPE ", 0) != 0) continue;
+      const std::string name = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_NE(docs.find("`" + name + "`"), std::string::npos) << name << " from " << golden;
+    }
+  }
 }
 
 }  // namespace
