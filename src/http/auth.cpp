@@ -413,6 +413,27 @@ int Authorizer::client_hello_callback(ssl_st* ssl, int* alert, void* arg) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
+Result<Security> make_security(const config::WebConfig& web) {
+  Security security;
+  security.health_without_auth = web.health_without_auth;
+  if (web.config_file.empty()) return security;
+  Result<std::shared_ptr<Authorizer>> created = Authorizer::create(web.config_file);
+  if (!created) return fail(created.error());
+  std::shared_ptr<Authorizer> auth = std::move(*created);
+  std::shared_ptr<const config::WebConfigFile> file = auth->current();
+  if (auth->tls_enabled()) {
+    security.cert_file = file->tls.cert_file;
+    security.key_file = file->tls.key_file;
+    security.setup_tls = [auth](void* ctx) {
+      return ctx != nullptr && auth->setup_ssl_ctx(*static_cast<SSL_CTX*>(ctx));
+    };
+  }
+  // Always installed, even without users now: a later edit may add some.
+  security.authorize = [auth](const std::string& header) { return auth->check(header); };
+  security.headers = file->headers;
+  return security;
+}
+
 bool Authorizer::setup_ssl_ctx(SSL_CTX& ctx) {
   if (!m_tls_enabled) return false;
   // No session resumption: a resumed session would skip the client-certificate check of a
