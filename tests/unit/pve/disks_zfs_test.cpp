@@ -13,8 +13,8 @@ TEST(ParseDisksZfs, ReadsPoolsWithNumericStrings) {
       parse_disks_zfs(testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs.json"));
   ASSERT_TRUE(p.has_value()) << p.error().message;
   ASSERT_EQ(p->size(), 2u);
-  EXPECT_EQ((*p)[0], (ZfsPoolSummary{"tank", 15994458210304.0, 8796093022208.0, 7198365188096.0, 0.0,
-                                     1.37, "DEGRADED"}));
+  EXPECT_EQ((*p)[0], (ZfsPoolSummary{"tank", 15994458210304.0, 8796093022208.0, 7198365188096.0,
+                                     0.0, 1.37, "DEGRADED"}));
   EXPECT_EQ((*p)[1].name, "rpool");
 }
 
@@ -27,8 +27,8 @@ TEST(ParseDisksZfs, ErrorsOnBadInput) {
 }
 
 TEST(ParseDisksZfsDetail, ReadsTheTree) {
-  Result<ZfsPoolDetail> d =
-      parse_disks_zfs_detail(testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs/tank.json"));
+  Result<ZfsPoolDetail> d = parse_disks_zfs_detail(
+      testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs/tank.json"));
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->state, "DEGRADED");
   EXPECT_EQ(d->action, "Replace the device using 'zpool replace'.");
