@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "pve/cluster.hpp"
 #include "pve/disks_zfs.hpp"
 #include "util/strings.hpp"
 
@@ -141,18 +142,21 @@ Result<void> collect_pve_zfs(Scrape& scrape, metrics::MetricSet& out) {
   pve::Session& api = scrape.api();
   Result<pve::Body> status = api.get("/cluster/status");
   if (!status) return fail(status.error());
-  Result<std::vector<std::string>> online = pve::parse_online_nodes(**status);
-  if (!online) return fail(online.error(), "/cluster/status");
+  Result<pve::ClusterStatus> cluster = pve::parse_cluster_status(**status);
+  if (!cluster) return fail(cluster.error(), "/cluster/status");
+  std::vector<std::string> online;  // never ask offline nodes: that ends in 595 after ~30 s
+  for (const pve::ClusterMember& m : cluster->members)
+    if (m.online) online.push_back(m.name);
 
   std::vector<std::string> list_paths;
-  for (const std::string& node : *online) list_paths.push_back(pve::disks_zfs_path(node));
+  for (const std::string& node : online) list_paths.push_back(pve::disks_zfs_path(node));
   std::vector<Result<pve::Body>> lists = api.get_all(list_paths);
 
   Failures failures;
   std::vector<NodeZfs> nodes;
   std::vector<std::string> detail_paths;
   std::vector<std::pair<size_t, size_t>> detail_of;  // (node index, pool index)
-  for (size_t i = 0; i < online->size(); ++i) {
+  for (size_t i = 0; i < online.size(); ++i) {
     if (!lists[i]) {
       failures.note(list_paths[i], lists[i].error());
       continue;
@@ -162,7 +166,7 @@ Result<void> collect_pve_zfs(Scrape& scrape, metrics::MetricSet& out) {
       failures.note(list_paths[i], pools.error());
       continue;
     }
-    NodeZfs n{(*online)[i], std::move(*pools), {}};
+    NodeZfs n{online[i], std::move(*pools), {}};
     n.details.resize(n.pools.size());
     for (size_t p = 0; p < n.pools.size(); ++p) {
       detail_paths.push_back(pve::disks_zfs_path(n.node, n.pools[p].name));

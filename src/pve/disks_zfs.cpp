@@ -118,25 +118,6 @@ Result<ZfsPoolDetail> parse_disks_zfs_detail(std::string_view json) {
   return d;
 }
 
-Result<std::vector<std::string>> parse_online_nodes(std::string_view json) {
-  simdjson::dom::parser parser;
-  const simdjson::padded_string padded(json);
-  Result<element> data = data_of(parser, padded);
-  if (!data) return fail(data.error());
-  simdjson::dom::array entries;
-  if (data->get_array().get(entries) != simdjson::SUCCESS)
-    return fail(ErrorKind::parse, "'data' is not an array");
-  std::vector<std::string> out;
-  for (element e : entries) {
-    object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS || string_of(o, "type") != "node") continue;
-    const std::optional<double> online = number_of(o, "online");
-    const std::string name = string_of(o, "name");
-    if (online && *online == 1 && !name.empty()) out.push_back(name);
-  }
-  return out;
-}
-
 std::optional<uint64_t> data_errors_of(std::string_view errors) {
   errors = util::trim(errors);
   if (errors == "No known data errors") return 0;

@@ -1,4 +1,4 @@
-// Tests of the disks/zfs parsers and the minimal /cluster/status online-node reader.
+// Tests of the disks/zfs parsers.
 #include "pve/disks_zfs.hpp"
 
 #include <gtest/gtest.h>
@@ -50,14 +50,6 @@ TEST(ParseDisksZfsDetail, RejectsTooDeepTrees) {
   for (int i = 0; i < 40; ++i) json += "}]";
   json += "}}";
   EXPECT_EQ(parse_disks_zfs_detail(json).error().message, "zpool tree too deep");
-}
-
-TEST(ParseOnlineNodes, SkipsOfflineNodesAndTheClusterEntry) {
-  Result<std::vector<std::string>> n =
-      parse_online_nodes(testing::read_test_file("fixtures/zfs/api/cluster/status.json"));
-  ASSERT_TRUE(n.has_value());
-  EXPECT_EQ(*n, (std::vector<std::string>{"pve1", "pve3"}));
-  EXPECT_FALSE(parse_online_nodes("[]"));
 }
 
 TEST(DataErrorsOf, KnownTexts) {
