@@ -383,5 +383,77 @@ TEST(PveSim, MetricsExportHasTheDoubleEnvelope) {
             (std::set<int64_t>{1755599960, 1755599970, 1755599980, 1755599990, 1755600000}));
 }
 
+TEST(PveSim, GzipsLargeAnswersOnlyWhenAccepted) {
+  SimProcess sim = start_sim({"--no-auth", "--static"});
+  auto client = client_for(sim);
+  client->set_decompress(false);
+  httplib::Result gz = client->Get("/api2/json/cluster/resources", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(gz);
+  EXPECT_EQ(gz->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_EQ(gz->body.substr(0, 2), "\x1f\x8b");
+  httplib::Result plain = client->Get("/api2/json/cluster/resources");
+  ASSERT_TRUE(plain);
+  EXPECT_FALSE(plain->has_header("Content-Encoding"));
+  EXPECT_EQ(plain->body.substr(0, 8), "{\"data\":");
+  httplib::Result small = client->Get("/api2/json/version", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(small);
+  EXPECT_FALSE(small->has_header("Content-Encoding"));  // 1024 bytes or less: never compressed
+}
+
+TEST(PveSim, StandaloneNodeHasNoClusterEntry) {
+  SimProcess sim = start_sim({"--no-auth", "--static", "--nodes", "1", "--standalone"});
+  simdjson::dom::parser parser;
+  httplib::Result res = get(sim, "/cluster/status");
+  ASSERT_TRUE(res);
+  simdjson::dom::array entries = data_of(parser, res->body).get_array();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries.at(0)["type"].get_string().value_unsafe(), "node");
+  EXPECT_EQ(entries.at(0)["nodeid"].get_int64().value_unsafe(), 0);
+  EXPECT_EQ(entries.at(0)["local"].get_int64().value_unsafe(), 1);
+}
+
+TEST(PveSim, QdeviceIsEmptyUnlessConfigured) {
+  SimProcess plain = start_sim({"--no-auth", "--static"});
+  SimProcess with = start_sim({"--no-auth", "--static", "--qdevice"});
+  EXPECT_EQ(get(plain, "/cluster/config/qdevice")->body, "{\"data\":{}}");
+  simdjson::dom::parser parser;
+  std::string_view state;
+  ASSERT_EQ(data_of(parser, get(with, "/cluster/config/qdevice")->body)["State"].get(state),
+            simdjson::SUCCESS);
+  EXPECT_EQ(state, "Connected");
+  EXPECT_EQ(get(plain, "/cluster/ceph/status")->status, 500);
+}
+
+TEST(PveSim, ModelListsTheGeneratedGuestsAndTheirStatusEndpointsAgree) {
+  SimProcess sim = start_sim({"--no-auth", "--static", "--nodes", "2", "--guests-per-node", "4"});
+  httplib::Result model = client_for(sim)->Get("/_sim/model");
+  ASSERT_TRUE(model);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(model->body).get(doc), simdjson::SUCCESS);
+  simdjson::dom::array guests = doc["guests"].get_array();
+  ASSERT_EQ(guests.size(), 8u);
+  simdjson::dom::parser status_parser;
+  for (simdjson::dom::element g : guests) {
+    std::string node(g["node"].get_string().value_unsafe());
+    std::string type(g["type"].get_string().value_unsafe());
+    int64_t vmid = g["vmid"].get_int64().value_unsafe();
+    std::string path =
+        "/nodes/" + node + "/" + type + "/" + std::to_string(vmid) + "/status/current";
+    httplib::Result res = get(sim, path);
+    ASSERT_TRUE(res) << path;
+    ASSERT_EQ(res->status, 200) << path;
+    simdjson::dom::element data = data_of(status_parser, res->body);
+    EXPECT_EQ(data["vmid"].get_int64().value_unsafe(), vmid);
+    EXPECT_EQ(data["status"].get_string().value_unsafe(), g["status"].get_string().value_unsafe());
+    simdjson::dom::element ha;
+    EXPECT_EQ(data["ha"].get(ha), simdjson::SUCCESS) << path;
+  }
+  // A guest asked for on the wrong node: PVE's "does not exist" 500.
+  httplib::Result wrong = get(sim, "/nodes/pve2/qemu/100/status/current");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 500);
+}
+
 }  // namespace
 }  // namespace pvex::testing

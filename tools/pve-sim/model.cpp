@@ -151,16 +151,22 @@ Node make_node(Rng& rng, const SimOptions& o, int index, double epoch0) {
 }
 
 void add_storages(Rng& rng, const SimOptions& o, Node& n, const Storage& shared) {
+  std::vector<std::string> local_ids = {"local"};
+  if (o.zfs_pools_per_node > 0) local_ids.push_back("local-zfs");
+  local_ids.push_back("local-lvm");
   for (int s = 0; s < o.storages_per_node; ++s) {
+    std::string id =
+        static_cast<size_t>(s) < local_ids.size() ? local_ids[s] : fmt::format("data{}", s);
     Storage st;
-    if (s == 0) {
-      st = {"local", "dir", "iso,vztmpl,backup", false, true, true, n.root_total, n.root_used};
-    } else if (s == 1 && o.zfs_pools_per_node > 0) {
-      st = {"local-zfs", "zfspool", "images,rootdir", false, true, true, 0, 0};
-    } else if (s <= 2) {
-      st = {"local-lvm", "lvmthin", "images,rootdir", false, true, true, 0, 0};
+    if (id == "local") {
+      st = {id, "dir", "iso,vztmpl,backup", false, true, true, n.root_total, n.root_used};
+    } else if (id == "local-zfs") {
+      st = {id, "zfspool", "images,rootdir", false, true, true, 0, 0};
+    } else if (id == "local-lvm") {
+      st = {id, "lvmthin", "images,rootdir", false, true, true, 0, 0};
     } else {
-      st = {fmt::format("data{}", s), "dir", "images,backup", false, true, s != 3, 0, 0};
+      // data3 is disabled: listed with zeros, like a storage switched off on this node.
+      st = {id, "dir", "images,backup", false, id != "data3", id != "data3", 0, 0};
     }
     if (st.total == 0 && st.active) {
       st.total = (1 + rng.below(8)) * 512 * k_gib;

@@ -2,8 +2,10 @@
 #include "server.hpp"
 
 #include <cstdio>
+#include <optional>
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include "json_writer.hpp"
 
@@ -31,9 +33,36 @@ class InFlight {
   std::atomic<uint64_t>& m_in_flight;
 };
 
-void send(httplib::Response& res, const ApiResponse& answer) {
+/// gzip of `data` (zlib with a gzip header); nullopt if zlib fails.
+std::optional<std::string> gzip(std::string_view data) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    return std::nullopt;
+  std::string out(deflateBound(&zs, data.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
+}
+
+/// Sets status and body; like PVE, bodies over 1024 bytes are gzipped when the client accepts it.
+void send(const httplib::Request& req, httplib::Response& res, const ApiResponse& answer) {
   res.status = answer.status;
-  if (!answer.body.empty()) res.set_content(answer.body, k_json);
+  if (answer.body.empty()) return;
+  if (answer.body.size() > 1024 &&
+      req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
+    if (std::optional<std::string> packed = gzip(answer.body)) {
+      res.set_header("Content-Encoding", "gzip");
+      res.set_content(std::move(*packed), k_json);
+      return;
+    }
+  }
+  res.set_content(answer.body, k_json);
 }
 
 }  // namespace
@@ -111,6 +140,7 @@ void SimServer::install(httplib::Server& server) {
   server.Put("/api2/json/.*", api);
   server.Delete("/api2/json/.*", api);
   server.set_keep_alive_max_count(1000);
+  server.set_default_headers({{"Server", "pve-api-daemon/3.0"}});
   if (m_options.verbose) {
     server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
       std::fprintf(stderr, "%s %s -> %d (%zu bytes)\n", req.method.c_str(), req.path.c_str(),
@@ -136,7 +166,7 @@ void SimServer::handle_login(const httplib::Request& req, httplib::Response& res
                                    req.get_param_value("password"));
   if (!login.ok) {
     if (m_options.auth_fail_delay_ms > 0) sleep_ms(m_options.auth_fail_delay_ms);
-    send(res, api_error(401, "authentication failure"));
+    send(req, res, api_error(401, "authentication failure"));
     return;
   }
   ++m_logins;
@@ -151,7 +181,7 @@ void SimServer::handle_login(const httplib::Request& req, httplib::Response& res
   w.key("vms").begin_object().field("VM.Audit", 1).end_object();
   w.key("storage").begin_object().field("Datastore.Audit", 1).end_object();
   w.end_object().end_object();
-  send(res, ok(w.str()));
+  send(req, res, ok(w.str()));
 }
 
 void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) {
@@ -184,7 +214,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
       case FaultKind::status:
         if (fault->arg > 0) sleep_ms(fault->arg);
         if (fault->status == 500 || fault->status == 503 || fault->status == 404) {
-          send(res, api_error(fault->status, "simulated fault"));
+          send(req, res, api_error(fault->status, "simulated fault"));
         } else {
           res.status = fault->status;
         }
@@ -201,7 +231,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
         res.set_content("{\"data\":[{\"id\":\"node/pve1\",,\"status\":onl", k_json);
         return;
       case FaultKind::flaky:
-        send(res, api_error(500, "simulated flaky failure"));
+        send(req, res, api_error(500, "simulated flaky failure"));
         return;
       case FaultKind::truncated:
       case FaultKind::big:
@@ -210,7 +240,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
   }
 
   if (req.method != "GET") {
-    send(res,
+    send(req, res,
          api_error(501, fmt::format("Method '{} {}' not implemented", req.method, request.path)));
     return;
   }
@@ -230,7 +260,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
       answer.body += "\"}";
     }
   }
-  send(res, answer);
+  send(req, res, answer);
 }
 
 ApiResponse SimServer::route(const ApiRequest& request) {
