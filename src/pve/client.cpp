@@ -226,7 +226,8 @@ struct Client::Impl {
   size_t max_response_bytes = 0;
   milliseconds connect_timeout{3000};
 
-  // Shared connection/DNS/TLS-session caches across the pooled easy handles.
+  // DNS and TLS-session caches shared by the pooled easy handles. Connections stay with their
+  // handle (a shared connection cache would close all but CURLOPT_MAXCONNECTS of them).
   CURLSH* share = nullptr;
   std::mutex share_locks[CURL_LOCK_DATA_LAST];
 
@@ -623,7 +624,6 @@ Result<std::shared_ptr<Client>> Client::create(const config::ApiConfig& api) {
     curl_share_setopt(impl->share, CURLSHOPT_USERDATA, impl.get());
     curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   }
   return std::shared_ptr<Client>(new Client(std::move(impl)));
 }
