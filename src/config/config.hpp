@@ -48,7 +48,8 @@ struct WebConfig {
   std::vector<std::string> listen_addresses{":9221"};
   std::string telemetry_path = "/metrics";
   std::string config_file;  // exporter-toolkit web config: TLS and basic auth
-  size_t max_connections = 64;
+  bool health_without_auth = false;  // /-/healthy and /health answer without basic auth
+  size_t max_connections = 16;
   size_t max_request_bytes = 64 * 1024;
   milliseconds shutdown_grace{10000};
 };
