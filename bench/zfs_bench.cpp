@@ -32,19 +32,31 @@ void* operator new(size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](size_t n) { return operator new(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
+void* operator new[](size_t n) {
+  return operator new(n);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
 namespace fs = std::filesystem;
 
-void write_named(const fs::path& path, const std::vector<std::pair<std::string, std::string>>& rows) {
+void write_named(const fs::path& path,
+                 const std::vector<std::pair<std::string, std::string>>& rows) {
   std::ofstream out(path);
-  out << fmt::format("1718 1 0x01 {} {} 31222145678 1209612402114477\n", rows.size(), rows.size() * 272);
+  out << fmt::format("1718 1 0x01 {} {} 31222145678 1209612402114477\n", rows.size(),
+                     rows.size() * 272);
   out << "name                            type data\n";
   for (const auto& [name, value] : rows)
     out << fmt::format("{:<31} {:<4} {}\n", name, name == "dataset_name" ? 7 : 4, value);
@@ -65,15 +77,32 @@ class Tree {
     fs::create_directories(root);
     for (const fs::directory_entry& e : fs::directory_iterator(fixture))
       if (e.is_regular_file()) fs::copy_file(e.path(), root / e.path().filename());
-    const char* objset_fields[] = {
-        "writes", "nwritten", "reads", "nread", "nunlinks", "nunlinked", "zil_commit_count",
-        "zil_commit_writer_count", "zil_commit_error_count", "zil_commit_stall_count",
-        "zil_commit_suspend_count", "zil_itx_count", "zil_itx_indirect_count",
-        "zil_itx_indirect_bytes", "zil_itx_copied_count", "zil_itx_copied_bytes",
-        "zil_itx_needcopy_count", "zil_itx_needcopy_bytes", "zil_itx_metaslab_normal_count",
-        "zil_itx_metaslab_normal_bytes", "zil_itx_metaslab_normal_write",
-        "zil_itx_metaslab_normal_alloc", "zil_itx_metaslab_slog_count",
-        "zil_itx_metaslab_slog_bytes", "zil_itx_metaslab_slog_write", "zil_itx_metaslab_slog_alloc"};
+    const char* objset_fields[] = {"writes",
+                                   "nwritten",
+                                   "reads",
+                                   "nread",
+                                   "nunlinks",
+                                   "nunlinked",
+                                   "zil_commit_count",
+                                   "zil_commit_writer_count",
+                                   "zil_commit_error_count",
+                                   "zil_commit_stall_count",
+                                   "zil_commit_suspend_count",
+                                   "zil_itx_count",
+                                   "zil_itx_indirect_count",
+                                   "zil_itx_indirect_bytes",
+                                   "zil_itx_copied_count",
+                                   "zil_itx_copied_bytes",
+                                   "zil_itx_needcopy_count",
+                                   "zil_itx_needcopy_bytes",
+                                   "zil_itx_metaslab_normal_count",
+                                   "zil_itx_metaslab_normal_bytes",
+                                   "zil_itx_metaslab_normal_write",
+                                   "zil_itx_metaslab_normal_alloc",
+                                   "zil_itx_metaslab_slog_count",
+                                   "zil_itx_metaslab_slog_bytes",
+                                   "zil_itx_metaslab_slog_write",
+                                   "zil_itx_metaslab_slog_alloc"};
     for (const char* pool : {"rpool", "tank"}) {
       const fs::path dir = root / pool;
       fs::create_directories(dir);
@@ -106,7 +135,8 @@ void BM_ZfsScrape(benchmark::State& state) {
   size_t bytes = 0, series = 0, allocations = 0;
   for (auto _ : state) {
     const size_t before = g_allocations.load(std::memory_order_relaxed);
-    pvex::collectors::Scrape scrape(cfg, nullptr, pvex::pve::Clock::now() + std::chrono::seconds(10));
+    pvex::collectors::Scrape scrape(cfg, nullptr,
+                                    pvex::pve::Clock::now() + std::chrono::seconds(10));
     pvex::metrics::MetricSet out;
     pvex::Result<void> r = pvex::collectors::collect_zfs(scrape, out);
     if (!r) state.SkipWithError(r.error().message.c_str());

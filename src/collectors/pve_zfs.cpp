@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "pve/cluster.hpp"
 #include "pve/disks_zfs.hpp"
 #include "util/strings.hpp"
 
@@ -12,15 +13,45 @@ namespace {
 using metrics::Family;
 using metrics::Type;
 
-const Family k_size{"pve_zfs_pool_size_bytes", "Raw pool size (API disks/zfs size).", Type::gauge, {"node", "pool"}};
-const Family k_alloc{"pve_zfs_pool_allocated_bytes", "Raw bytes allocated (API disks/zfs alloc).", Type::gauge, {"node", "pool"}};
-const Family k_free{"pve_zfs_pool_free_bytes", "Raw bytes free (API disks/zfs free).", Type::gauge, {"node", "pool"}};
-const Family k_frag{"pve_zfs_pool_fragmentation_percent", "Free-space fragmentation in percent (API disks/zfs frag; 0 when unknown).", Type::gauge, {"node", "pool"}};
-const Family k_dedup{"pve_zfs_pool_dedup_ratio", "Deduplication ratio (API disks/zfs dedup).", Type::gauge, {"node", "pool"}};
-const Family k_health{"pve_zfs_pool_health", "Pool health (API disks/zfs health): 1 for the current state, 0 for the others.", Type::gauge, {"node", "pool", "state"}};
-const Family k_data_errors{"pve_zfs_pool_data_errors", "Known permanent data errors (API disks/zfs/{pool} errors text).", Type::gauge, {"node", "pool"}};
-const Family k_vdev_state{"pve_zfs_vdev_state", "Vdev state (API disks/zfs/{pool}): 1 for the current state, 0 for the others. vdev is the position in the tree.", Type::gauge, {"node", "pool", "vdev", "state"}};
-const Family k_vdev_errors{"pve_zfs_vdev_errors_present", "1 if the vdev's read, write or checksum error counter is non-zero (the API abbreviates counts, so only zero/non-zero is reliable).", Type::gauge, {"node", "pool", "vdev", "kind"}};
+const Family k_size{"pve_zfs_pool_size_bytes",
+                    "Raw pool size (API disks/zfs size).",
+                    Type::gauge,
+                    {"node", "pool"}};
+const Family k_alloc{"pve_zfs_pool_allocated_bytes",
+                     "Raw bytes allocated (API disks/zfs alloc).",
+                     Type::gauge,
+                     {"node", "pool"}};
+const Family k_free{"pve_zfs_pool_free_bytes",
+                    "Raw bytes free (API disks/zfs free).",
+                    Type::gauge,
+                    {"node", "pool"}};
+const Family k_frag{"pve_zfs_pool_fragmentation_percent",
+                    "Free-space fragmentation in percent (API disks/zfs frag; 0 when unknown).",
+                    Type::gauge,
+                    {"node", "pool"}};
+const Family k_dedup{"pve_zfs_pool_dedup_ratio",
+                     "Deduplication ratio (API disks/zfs dedup).",
+                     Type::gauge,
+                     {"node", "pool"}};
+const Family k_health{
+    "pve_zfs_pool_health",
+    "Pool health (API disks/zfs health): 1 for the current state, 0 for the others.",
+    Type::gauge,
+    {"node", "pool", "state"}};
+const Family k_data_errors{"pve_zfs_pool_data_errors",
+                           "Known permanent data errors (API disks/zfs/{pool} errors text).",
+                           Type::gauge,
+                           {"node", "pool"}};
+const Family k_vdev_state{"pve_zfs_vdev_state",
+                          "Vdev state (API disks/zfs/{pool}): 1 for the current state, 0 for the "
+                          "others. vdev is the position in the tree.",
+                          Type::gauge,
+                          {"node", "pool", "vdev", "state"}};
+const Family k_vdev_errors{"pve_zfs_vdev_errors_present",
+                           "1 if the vdev's read, write or checksum error counter is non-zero (the "
+                           "API abbreviates counts, so only zero/non-zero is reliable).",
+                           Type::gauge,
+                           {"node", "pool", "vdev", "kind"}};
 
 constexpr std::string_view k_pool_states[] = {"ONLINE",  "DEGRADED", "FAULTED",  "OFFLINE",
                                               "REMOVED", "UNAVAIL",  "SUSPENDED"};
@@ -34,8 +65,9 @@ struct NodeZfs {
   std::vector<std::optional<pve::ZfsPoolDetail>> details;  // parallel to pools
 };
 
-void add_state_set(const Family& f, std::span<const std::string_view> states, std::string_view current,
-                   std::vector<std::string_view> labels, metrics::MetricSet& out) {
+void add_state_set(const Family& f, std::span<const std::string_view> states,
+                   std::string_view current, std::vector<std::string_view> labels,
+                   metrics::MetricSet& out) {
   bool known = false;
   labels.emplace_back();
   std::string lower;
@@ -110,18 +142,21 @@ Result<void> collect_pve_zfs(Scrape& scrape, metrics::MetricSet& out) {
   pve::Session& api = scrape.api();
   Result<pve::Body> status = api.get("/cluster/status");
   if (!status) return fail(status.error());
-  Result<std::vector<std::string>> online = pve::parse_online_nodes(**status);
-  if (!online) return fail(online.error(), "/cluster/status");
+  Result<pve::ClusterStatus> cluster = pve::parse_cluster_status(**status);
+  if (!cluster) return fail(cluster.error(), "/cluster/status");
+  std::vector<std::string> online;  // never ask offline nodes: that ends in 595 after ~30 s
+  for (const pve::ClusterMember& m : cluster->members)
+    if (m.online) online.push_back(m.name);
 
   std::vector<std::string> list_paths;
-  for (const std::string& node : *online) list_paths.push_back(pve::disks_zfs_path(node));
+  for (const std::string& node : online) list_paths.push_back(pve::disks_zfs_path(node));
   std::vector<Result<pve::Body>> lists = api.get_all(list_paths);
 
   Failures failures;
   std::vector<NodeZfs> nodes;
   std::vector<std::string> detail_paths;
   std::vector<std::pair<size_t, size_t>> detail_of;  // (node index, pool index)
-  for (size_t i = 0; i < online->size(); ++i) {
+  for (size_t i = 0; i < online.size(); ++i) {
     if (!lists[i]) {
       failures.note(list_paths[i], lists[i].error());
       continue;
@@ -131,7 +166,7 @@ Result<void> collect_pve_zfs(Scrape& scrape, metrics::MetricSet& out) {
       failures.note(list_paths[i], pools.error());
       continue;
     }
-    NodeZfs n{(*online)[i], std::move(*pools), {}};
+    NodeZfs n{online[i], std::move(*pools), {}};
     n.details.resize(n.pools.size());
     for (size_t p = 0; p < n.pools.size(); ++p) {
       detail_paths.push_back(pve::disks_zfs_path(n.node, n.pools[p].name));

@@ -20,22 +20,28 @@ namespace {
 const metrics::Family k_pool_state{
     "zfs_pool_state",
     "Pool state from the kstat state file: 1 for the current state, 0 for the others.",
-    metrics::Type::gauge, {"pool", "state"}};
-const metrics::Family k_pool_info{"zfs_pool_info", "Pool GUID (kstat guid file, OpenZFS 2.2+).",
-                                  metrics::Type::gauge, {"pool", "guid"}};
+    metrics::Type::gauge,
+    {"pool", "state"}};
+const metrics::Family k_pool_info{"zfs_pool_info",
+                                  "Pool GUID (kstat guid file, OpenZFS 2.2+).",
+                                  metrics::Type::gauge,
+                                  {"pool", "guid"}};
 const metrics::Family k_txg_duration{
     "zfs_pool_txg_duration_seconds",
     "Time the committed transaction groups listed in the pool's txgs file spent per phase "
     "(open, quiesce, wait, sync); count and sum cover that window only, not a counter.",
-    metrics::Type::summary, {"pool", "phase"}};
-const metrics::Family k_txg_last_synced{
-    "zfs_pool_txg_last_synced", "Number of the last committed (synced) transaction group.",
-    metrics::Type::gauge, {"pool"}};
+    metrics::Type::summary,
+    {"pool", "phase"}};
+const metrics::Family k_txg_last_synced{"zfs_pool_txg_last_synced",
+                                        "Number of the last committed (synced) transaction group.",
+                                        metrics::Type::gauge,
+                                        {"pool"}};
 const metrics::Family k_dmu_tx_assign{
     "zfs_pool_dmu_tx_assign_seconds",
     "Time transactions waited to be assigned to a txg (kstat dmu_tx_assign); the sum is an "
     "estimate (3/4 of each bucket's bound).",
-    metrics::Type::histogram, {"pool"}};
+    metrics::Type::histogram,
+    {"pool"}};
 
 // The per-pool io kstat (OpenZFS 0.8 and 2.0 only).
 struct IoColumn {
@@ -44,20 +50,70 @@ struct IoColumn {
   double divisor;
 };
 const IoColumn k_io_columns[] = {
-    {"nread", {"zfs_pool_io_read_bytes_total", "Bytes read (kstat io nread).", metrics::Type::counter, {"pool"}}, 1},
-    {"nwritten", {"zfs_pool_io_written_bytes_total", "Bytes written (kstat io nwritten).", metrics::Type::counter, {"pool"}}, 1},
-    {"reads", {"zfs_pool_io_reads_total", "Read operations (kstat io reads).", metrics::Type::counter, {"pool"}}, 1},
-    {"writes", {"zfs_pool_io_writes_total", "Write operations (kstat io writes).", metrics::Type::counter, {"pool"}}, 1},
-    {"wtime", {"zfs_pool_io_wait_seconds_total", "Time with requests waiting (kstat io wtime).", metrics::Type::counter, {"pool"}}, 1e9},
-    {"wlentime", {"zfs_pool_io_wait_queue_seconds_total", "Wait queue length times time (kstat io wlentime).", metrics::Type::counter, {"pool"}}, 1e9},
-    {"rtime", {"zfs_pool_io_run_seconds_total", "Time with requests running (kstat io rtime).", metrics::Type::counter, {"pool"}}, 1e9},
-    {"rlentime", {"zfs_pool_io_run_queue_seconds_total", "Run queue length times time (kstat io rlentime).", metrics::Type::counter, {"pool"}}, 1e9},
-    {"wcnt", {"zfs_pool_io_waiting", "Requests waiting now (kstat io wcnt).", metrics::Type::gauge, {"pool"}}, 1},
-    {"rcnt", {"zfs_pool_io_running", "Requests running now (kstat io rcnt).", metrics::Type::gauge, {"pool"}}, 1},
+    {"nread",
+     {"zfs_pool_io_read_bytes_total",
+      "Bytes read (kstat io nread).",
+      metrics::Type::counter,
+      {"pool"}},
+     1},
+    {"nwritten",
+     {"zfs_pool_io_written_bytes_total",
+      "Bytes written (kstat io nwritten).",
+      metrics::Type::counter,
+      {"pool"}},
+     1},
+    {"reads",
+     {"zfs_pool_io_reads_total",
+      "Read operations (kstat io reads).",
+      metrics::Type::counter,
+      {"pool"}},
+     1},
+    {"writes",
+     {"zfs_pool_io_writes_total",
+      "Write operations (kstat io writes).",
+      metrics::Type::counter,
+      {"pool"}},
+     1},
+    {"wtime",
+     {"zfs_pool_io_wait_seconds_total",
+      "Time with requests waiting (kstat io wtime).",
+      metrics::Type::counter,
+      {"pool"}},
+     1e9},
+    {"wlentime",
+     {"zfs_pool_io_wait_queue_seconds_total",
+      "Wait queue length times time (kstat io wlentime).",
+      metrics::Type::counter,
+      {"pool"}},
+     1e9},
+    {"rtime",
+     {"zfs_pool_io_run_seconds_total",
+      "Time with requests running (kstat io rtime).",
+      metrics::Type::counter,
+      {"pool"}},
+     1e9},
+    {"rlentime",
+     {"zfs_pool_io_run_queue_seconds_total",
+      "Run queue length times time (kstat io rlentime).",
+      metrics::Type::counter,
+      {"pool"}},
+     1e9},
+    {"wcnt",
+     {"zfs_pool_io_waiting",
+      "Requests waiting now (kstat io wcnt).",
+      metrics::Type::gauge,
+      {"pool"}},
+     1},
+    {"rcnt",
+     {"zfs_pool_io_running",
+      "Requests running now (kstat io rcnt).",
+      metrics::Type::gauge,
+      {"pool"}},
+     1},
 };
 
-constexpr std::string_view k_states[] = {"ONLINE",  "DEGRADED",  "FAULTED", "OFFLINE",
-                                         "REMOVED", "UNAVAIL",   "SUSPENDED", "SPLIT",
+constexpr std::string_view k_states[] = {"ONLINE",        "DEGRADED", "FAULTED",   "OFFLINE",
+                                         "REMOVED",       "UNAVAIL",  "SUSPENDED", "SPLIT",
                                          "TRANSITIONING", "UNKNOWN"};
 constexpr std::string_view k_txg_phases[][2] = {
     {"otime", "open"}, {"qtime", "quiesce"}, {"wtime", "wait"}, {"stime", "sync"}};
@@ -155,7 +211,8 @@ void render_txgs(const zfs::PoolKstats& pool, metrics::MetricSet& out) {
     if (!col || committed.empty()) continue;
     std::vector<double> v;
     for (const std::vector<std::string>* row : committed)
-      if (std::optional<uint64_t> ns = util::parse_uint((*row)[*col])) v.push_back(static_cast<double>(*ns) / 1e9);
+      if (std::optional<uint64_t> ns = util::parse_uint((*row)[*col]))
+        v.push_back(static_cast<double>(*ns) / 1e9);
     if (v.empty()) continue;
     std::sort(v.begin(), v.end());
     metrics::Distribution d;
@@ -236,7 +293,8 @@ void render(const zfs::KstatSnapshot& snap, const zfs::DatasetFilter& filter,
 
 Result<void> collect_zfs(Scrape& scrape, metrics::MetricSet& out) {
   const config::ZfsConfig& cfg = scrape.config().zfs;
-  Result<zfs::DatasetFilter> filter = zfs::DatasetFilter::make(cfg.dataset_include, cfg.dataset_exclude);
+  Result<zfs::DatasetFilter> filter =
+      zfs::DatasetFilter::make(cfg.dataset_include, cfg.dataset_exclude);
   if (!filter) return fail(filter.error());
   Result<zfs::KstatSnapshot> snap = zfs::read_kstats(cfg.procfs + "/spl/kstat/zfs");
   if (!snap) {

@@ -16,7 +16,9 @@
 namespace pvex::kstat {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /// Splits `text` into lines without their terminators; a final line without '\n' counts.
 std::vector<std::string_view> lines_of(std::string_view text) {
@@ -57,7 +59,8 @@ std::optional<RowParts> split_row(std::string_view line) {
     size_t j = i;
     while (j < line.size() && is_space(line[j])) ++j;
     const char c = line[j];  // j < size: trailing whitespace was stripped
-    const bool single_digit = c >= '0' && c <= '7' && (j + 1 == line.size() || is_space(line[j + 1]));
+    const bool single_digit =
+        c >= '0' && c <= '7' && (j + 1 == line.size() || is_space(line[j + 1]));
     if (single_digit) {
       RowParts parts;
       parts.name = line.substr(0, i);
@@ -108,7 +111,9 @@ std::optional<NamedRow> make_row(const RowParts& p) {
       break;
     }
     case DataType::chars:
-    case DataType::string: row.text = p.value; break;
+    case DataType::string:
+      row.text = p.value;
+      break;
   }
   return row;
 }
@@ -206,7 +211,8 @@ Result<NamedTable> parse_io(std::string_view input) {
     return fail(ErrorKind::parse, "io kstat: column count mismatch");
   for (size_t i = 0; i < names.size(); ++i) {
     std::optional<uint64_t> v = util::parse_uint(values[i]);
-    if (!v) return fail(ErrorKind::parse, "io kstat: bad number in column " + std::string(names[i]));
+    if (!v)
+      return fail(ErrorKind::parse, "io kstat: bad number in column " + std::string(names[i]));
     NamedRow row;
     row.name = names[i];
     row.unsigned_value = *v;

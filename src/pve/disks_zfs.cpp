@@ -16,9 +16,11 @@ constexpr int k_max_depth = 32;
 /// Parses `json` and returns its `data` member, or a parse error.
 Result<element> data_of(simdjson::dom::parser& parser, const simdjson::padded_string& json) {
   element root;
-  if (parser.parse(json).get(root) != simdjson::SUCCESS) return fail(ErrorKind::parse, "malformed JSON");
+  if (parser.parse(json).get(root) != simdjson::SUCCESS)
+    return fail(ErrorKind::parse, "malformed JSON");
   element data;
-  if (root["data"].get(data) != simdjson::SUCCESS) return fail(ErrorKind::parse, "no 'data' member");
+  if (root["data"].get(data) != simdjson::SUCCESS)
+    return fail(ErrorKind::parse, "no 'data' member");
   return data;
 }
 
@@ -74,11 +76,13 @@ Result<std::vector<ZfsPoolSummary>> parse_disks_zfs(std::string_view json) {
   Result<element> data = data_of(parser, padded);
   if (!data) return fail(data.error());
   simdjson::dom::array pools;
-  if (data->get_array().get(pools) != simdjson::SUCCESS) return fail(ErrorKind::parse, "'data' is not an array");
+  if (data->get_array().get(pools) != simdjson::SUCCESS)
+    return fail(ErrorKind::parse, "'data' is not an array");
   std::vector<ZfsPoolSummary> out;
   for (element e : pools) {
     object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS) return fail(ErrorKind::parse, "pool entry is not an object");
+    if (e.get_object().get(o) != simdjson::SUCCESS)
+      return fail(ErrorKind::parse, "pool entry is not an object");
     ZfsPoolSummary p;
     p.name = string_of(o, "name");
     if (p.name.empty()) return fail(ErrorKind::parse, "pool entry without 'name'");
@@ -99,7 +103,8 @@ Result<ZfsPoolDetail> parse_disks_zfs_detail(std::string_view json) {
   Result<element> data = data_of(parser, padded);
   if (!data) return fail(data.error());
   object o;
-  if (data->get_object().get(o) != simdjson::SUCCESS) return fail(ErrorKind::parse, "'data' is not an object");
+  if (data->get_object().get(o) != simdjson::SUCCESS)
+    return fail(ErrorKind::parse, "'data' is not an object");
   ZfsPoolDetail d;
   d.name = string_of(o, "name");
   d.state = string_of(o, "state");
@@ -111,24 +116,6 @@ Result<ZfsPoolDetail> parse_disks_zfs_detail(std::string_view json) {
   if (!children) return fail(children.error());
   d.children = std::move(*children);
   return d;
-}
-
-Result<std::vector<std::string>> parse_online_nodes(std::string_view json) {
-  simdjson::dom::parser parser;
-  const simdjson::padded_string padded(json);
-  Result<element> data = data_of(parser, padded);
-  if (!data) return fail(data.error());
-  simdjson::dom::array entries;
-  if (data->get_array().get(entries) != simdjson::SUCCESS) return fail(ErrorKind::parse, "'data' is not an array");
-  std::vector<std::string> out;
-  for (element e : entries) {
-    object o;
-    if (e.get_object().get(o) != simdjson::SUCCESS || string_of(o, "type") != "node") continue;
-    const std::optional<double> online = number_of(o, "online");
-    const std::string name = string_of(o, "name");
-    if (online && *online == 1 && !name.empty()) out.push_back(name);
-  }
-  return out;
 }
 
 std::optional<uint64_t> data_errors_of(std::string_view errors) {
@@ -145,8 +132,8 @@ std::string disks_zfs_path(std::string_view node, std::string_view pool) {
     static constexpr char k_hex[] = "0123456789ABCDEF";
     std::string out;
     for (unsigned char c : s) {
-      const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                         c == '-' || c == '_' || c == '.' || c == '~';
+      const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
       if (plain) {
         out += static_cast<char>(c);
       } else {

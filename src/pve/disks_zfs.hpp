@@ -53,10 +53,6 @@ Result<std::vector<ZfsPoolSummary>> parse_disks_zfs(std::string_view json);
 /// tree deeper than 32 levels.
 Result<ZfsPoolDetail> parse_disks_zfs_detail(std::string_view json);
 
-/// The names of the nodes `/cluster/status` reports online (`type` node, `online` 1), in
-/// answer order. A minimal stand-in until a shared cluster-status model exists.
-Result<std::vector<std::string>> parse_online_nodes(std::string_view json);
-
 /// The number of known data errors from the `errors` text: 0 for "No known data errors", N
 /// for "N data errors, ..."; nullopt otherwise.
 std::optional<uint64_t> data_errors_of(std::string_view errors);

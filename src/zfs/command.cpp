@@ -76,9 +76,11 @@ Result<CommandOutput> run_command(const std::vector<std::string>& argv, Clock::t
                                   size_t max_output) {
   if (argv.empty()) return fail(ErrorKind::config, "empty command");
   int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0) return fail(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0)
+    return fail(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
   Fd out_r(out_pipe[0]), out_w(out_pipe[1]);
-  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return fail(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0)
+    return fail(ErrorKind::io, std::string("pipe: ") + std::strerror(errno));
   Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
 
   posix_spawn_file_actions_t actions;
@@ -95,7 +97,8 @@ Result<CommandOutput> run_command(const std::vector<std::string>& argv, Clock::t
   posix_spawnattr_setsigmask(&attr, &none);
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setpgroup(&attr, 0);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<char*> args;
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -142,7 +145,8 @@ Result<CommandOutput> run_command(const std::vector<std::string>& argv, Clock::t
       }
       if (sinks[i]->size() + static_cast<size_t>(got) > max_output) {
         kill_group(pid);
-        return fail(ErrorKind::parse, argv[0] + ": output larger than " + std::to_string(max_output) + " bytes");
+        return fail(ErrorKind::parse,
+                    argv[0] + ": output larger than " + std::to_string(max_output) + " bytes");
       }
       sinks[i]->append(buf, static_cast<size_t>(got));
     }

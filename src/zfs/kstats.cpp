@@ -36,9 +36,15 @@ auto read_parsed(const std::string& dir, std::string_view name, const kstat::All
 Result<kstat::NamedTable> parse_named(std::string text) {
   return kstat::parse_named(std::make_shared<const std::string>(std::move(text)));
 }
-Result<std::string> parse_word(std::string text) { return kstat::parse_word(text); }
-Result<kstat::NamedTable> parse_io(std::string text) { return kstat::parse_io(text); }
-Result<kstat::ListTable> parse_list(std::string text) { return kstat::parse_list(text); }
+Result<std::string> parse_word(std::string text) {
+  return kstat::parse_word(text);
+}
+Result<kstat::NamedTable> parse_io(std::string text) {
+  return kstat::parse_io(text);
+}
+Result<kstat::ListTable> parse_list(std::string text) {
+  return kstat::parse_list(text);
+}
 
 PoolKstats read_pool(const std::string& root, const std::string& name,
                      std::vector<std::string>& problems) {
@@ -58,8 +64,7 @@ PoolKstats read_pool(const std::string& root, const std::string& name,
   for (const kstat::Entry& e : *entries) {
     if (e.is_directory) continue;
     if (util::starts_with(e.name, k_objset_prefix)) {
-      std::optional<kstat::NamedTable> t =
-          read_parsed(dir, e.name, allow, parse_named, problems);
+      std::optional<kstat::NamedTable> t = read_parsed(dir, e.name, allow, parse_named, problems);
       if (!t) continue;
       const kstat::NamedRow* ds = t->find("dataset_name");
       if (ds == nullptr || ds->is_numeric() || ds->text.empty()) {
@@ -72,8 +77,7 @@ PoolKstats read_pool(const std::string& root, const std::string& name,
       o.table = std::move(*t);
       pool.objsets.push_back(std::move(o));
     } else if (util::starts_with(e.name, k_ddt_prefix)) {
-      std::optional<kstat::NamedTable> t =
-          read_parsed(dir, e.name, allow, parse_named, problems);
+      std::optional<kstat::NamedTable> t = read_parsed(dir, e.name, allow, parse_named, problems);
       if (t) pool.ddt.push_back(NamedFile{e.name, std::move(*t)});
     }
   }
@@ -95,9 +99,8 @@ const kstat::AllowList& global_allow_list() {
 }
 
 const kstat::AllowList& pool_allow_list() {
-  static const kstat::AllowList allow{
-      {"state", "guid", "iostats", "io", "dmu_tx_assign", "txgs"},
-      {std::string(k_objset_prefix), std::string(k_ddt_prefix)}};
+  static const kstat::AllowList allow{{"state", "guid", "iostats", "io", "dmu_tx_assign", "txgs"},
+                                      {std::string(k_objset_prefix), std::string(k_ddt_prefix)}};
   return allow;
 }
 

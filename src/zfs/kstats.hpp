@@ -32,8 +32,8 @@ struct PoolKstats {
   std::optional<kstat::NamedTable> io;  // 0.8/2.0 only
   std::optional<kstat::NamedTable> dmu_tx_assign;
   std::optional<kstat::ListTable> txgs;
-  std::vector<NamedFile> ddt;        // ddt_stats_<checksum>, 2.3+
-  std::vector<Objset> objsets;       // sorted by dataset name
+  std::vector<NamedFile> ddt;   // ddt_stats_<checksum>, 2.3+
+  std::vector<Objset> objsets;  // sorted by dataset name
 };
 
 struct KstatSnapshot {

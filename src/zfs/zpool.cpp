@@ -13,7 +13,8 @@ std::vector<std::string_view> split_tabs(std::string_view line) {
   size_t start = 0;
   for (;;) {
     const size_t tab = line.find('\t', start);
-    out.push_back(line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
+    out.push_back(
+        line.substr(start, tab == std::string_view::npos ? std::string_view::npos : tab - start));
     if (tab == std::string_view::npos) return out;
     start = tab + 1;
   }
@@ -66,7 +67,8 @@ Result<std::vector<PoolSpace>> parse_zpool_list(std::string_view text) {
     PoolSpace p;
     p.name = std::string(f[0]);
     const bool ok = parse_optional(f[1], p.size_bytes) && parse_optional(f[2], p.allocated_bytes) &&
-                    parse_optional(f[3], p.free_bytes) && parse_optional(f[4], p.checkpoint_bytes) &&
+                    parse_optional(f[3], p.free_bytes) &&
+                    parse_optional(f[4], p.checkpoint_bytes) &&
                     parse_optional(f[5], p.expand_size_bytes) &&
                     parse_optional(f[6], p.fragmentation_percent) &&
                     parse_optional(f[7], p.capacity_percent) && parse_optional(f[8], p.dedup_ratio);
@@ -151,12 +153,11 @@ Result<std::vector<DatasetSpace>> parse_zfs_list(std::string_view text) {
     DatasetSpace d;
     d.name = std::string(f[0]);
     d.type = std::string(f[1]);
-    const bool ok = parse_optional(f[2], d.used_bytes) && parse_optional(f[3], d.available_bytes) &&
-                    parse_optional(f[4], d.referenced_bytes) &&
-                    parse_optional(f[5], d.logical_used_bytes) &&
-                    parse_optional(f[6], d.snapshots_used_bytes) &&
-                    parse_optional(f[7], d.compression_ratio) &&
-                    parse_optional(f[8], d.volume_size_bytes);
+    const bool ok =
+        parse_optional(f[2], d.used_bytes) && parse_optional(f[3], d.available_bytes) &&
+        parse_optional(f[4], d.referenced_bytes) && parse_optional(f[5], d.logical_used_bytes) &&
+        parse_optional(f[6], d.snapshots_used_bytes) && parse_optional(f[7], d.compression_ratio) &&
+        parse_optional(f[8], d.volume_size_bytes);
     if (!ok || d.name.empty())
       return fail(ErrorKind::parse, "zfs list line " + std::to_string(n) + ": malformed number");
     out.push_back(std::move(d));
@@ -164,6 +165,8 @@ Result<std::vector<DatasetSpace>> parse_zfs_list(std::string_view text) {
   return out;
 }
 
-std::string_view pool_of(std::string_view dataset) { return dataset.substr(0, dataset.find('/')); }
+std::string_view pool_of(std::string_view dataset) {
+  return dataset.substr(0, dataset.find('/'));
+}
 
 }  // namespace pvex::zfs

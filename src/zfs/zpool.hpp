@@ -47,7 +47,7 @@ struct Vdev {
 struct PoolStatus {
   std::string name;
   std::string state;
-  std::vector<Vdev> vdevs;  // tree order; class headers (`logs`, `cache`, ...) included
+  std::vector<Vdev> vdevs;              // tree order; class headers (`logs`, `cache`, ...) included
   std::optional<uint64_t> data_errors;  // from the `errors:` line
 
   bool operator==(const PoolStatus&) const = default;

@@ -18,7 +18,8 @@ namespace {
 
 /// Serves tests/fixtures/zfs/api/<path>.json; paths in `failing` answer like an offline node.
 pve::FetchFn fixture_fetch(std::set<std::string> failing) {
-  return [failing = std::move(failing)](std::string_view path, pve::Clock::time_point) -> Result<pve::Body> {
+  return [failing = std::move(failing)](std::string_view path,
+                                        pve::Clock::time_point) -> Result<pve::Body> {
     if (failing.count(std::string(path)) != 0)
       return fail(ErrorKind::http, "GET " + std::string(path) + ": HTTP 595 Connection timed out");
     const std::string file = testing::test_path("fixtures/zfs/api" + std::string(path) + ".json");
@@ -60,29 +61,36 @@ TEST(PveZfsCollector, EveryOnlineNodeMatchesGolden) {
 
 TEST(PveZfsCollector, AbbreviatedErrorCountersBecomeZeroOrOne) {
   PveZfsRun r = run();
-  EXPECT_NE(r.text.find("pve_zfs_vdev_errors_present{node=\"pve3\",pool=\"tank\",vdev=\"tank/raidz1-0/ata-WDC_WD40EFRX_WD-AAA1-part1\",kind=\"checksum\"} 1\n"),
+  EXPECT_NE(r.text.find("pve_zfs_vdev_errors_present{node=\"pve3\",pool=\"tank\",vdev=\"tank/"
+                        "raidz1-0/ata-WDC_WD40EFRX_WD-AAA1-part1\",kind=\"checksum\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(r.text.find("pve_zfs_vdev_errors_present{node=\"pve3\",pool=\"tank\",vdev=\"tank/raidz1-0/ata-WDC_WD40EFRX_WD-AAA2-part1\",kind=\"write\"} 1\n"),
+  EXPECT_NE(r.text.find("pve_zfs_vdev_errors_present{node=\"pve3\",pool=\"tank\",vdev=\"tank/"
+                        "raidz1-0/ata-WDC_WD40EFRX_WD-AAA2-part1\",kind=\"write\"} 1\n"),
             std::string::npos);
-  EXPECT_NE(r.text.find("pve_zfs_pool_data_errors{node=\"pve3\",pool=\"tank\"} 3\n"), std::string::npos);
+  EXPECT_NE(r.text.find("pve_zfs_pool_data_errors{node=\"pve3\",pool=\"tank\"} 3\n"),
+            std::string::npos);
 }
 
 TEST(PveZfsCollector, OneNodeDownOthersStillReported) {
   PveZfsRun r = run({"/nodes/pve3/disks/zfs"});
   ASSERT_FALSE(r.result.has_value());
   EXPECT_EQ(r.result.error().kind, ErrorKind::http);
-  EXPECT_NE(r.result.error().message.find("/nodes/pve3/disks/zfs: GET /nodes/pve3/disks/zfs: HTTP 595"),
+  EXPECT_NE(
+      r.result.error().message.find("/nodes/pve3/disks/zfs: GET /nodes/pve3/disks/zfs: HTTP 595"),
+      std::string::npos);
+  EXPECT_NE(r.text.find("pve_zfs_pool_size_bytes{node=\"pve1\",pool=\"rpool\"} 1992864825344\n"),
             std::string::npos);
-  EXPECT_NE(r.text.find("pve_zfs_pool_size_bytes{node=\"pve1\",pool=\"rpool\"} 1992864825344\n"), std::string::npos);
   EXPECT_EQ(r.text.find("node=\"pve3\""), std::string::npos);
 }
 
 TEST(PveZfsCollector, FailedPoolDetailKeepsTheSummary) {
   PveZfsRun r = run({"/nodes/pve3/disks/zfs/tank"});
   ASSERT_FALSE(r.result.has_value());
-  EXPECT_NE(r.text.find("pve_zfs_pool_health{node=\"pve3\",pool=\"tank\",state=\"degraded\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.text.find("pve_zfs_pool_health{node=\"pve3\",pool=\"tank\",state=\"degraded\"} 1\n"),
+            std::string::npos);
   EXPECT_EQ(r.text.find("vdev=\"tank"), std::string::npos);
-  EXPECT_NE(r.text.find("pve_zfs_vdev_state{node=\"pve3\",pool=\"rpool\",vdev=\"rpool/ata-SSD1-part3\",state=\"online\"} 1\n"),
+  EXPECT_NE(r.text.find("pve_zfs_vdev_state{node=\"pve3\",pool=\"rpool\",vdev=\"rpool/"
+                        "ata-SSD1-part3\",state=\"online\"} 1\n"),
             std::string::npos);
 }
 

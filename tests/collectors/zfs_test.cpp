@@ -118,7 +118,8 @@ TEST(ZfsCollector, PoolStateIsAStateSetIncludingSuspended) {
   t.write("rpool/state", "SUSPENDED\n");
   ZfsRun r = run_zfs(t.procfs());
   ASSERT_TRUE(r.result.has_value());
-  EXPECT_NE(r.text.find("zfs_pool_state{pool=\"rpool\",state=\"suspended\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.text.find("zfs_pool_state{pool=\"rpool\",state=\"suspended\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(r.text.find("zfs_pool_state{pool=\"rpool\",state=\"online\"} 0\n"), std::string::npos);
   EXPECT_EQ(r.out.find("zfs_pool_state")->size(), 10u);
 }
@@ -143,12 +144,14 @@ TEST(ZfsCollector, NoZfsMeansNoSeriesAndSuccess) {
 TEST(ZfsCollector, MalformedFileIsSkippedAndReported) {
   ScratchTree t;
   t.write("arcstats", "name                            type data\nhits 4 1\n");  // no header
-  t.write("zil", "9 1 0x01 1 272 1 2\nname                            type data\n"
-                 "zil_commit_count                4    7\n");
+  t.write("zil",
+          "9 1 0x01 1 272 1 2\nname                            type data\n"
+          "zil_commit_count                4    7\n");
   ZfsRun r = run_zfs(t.procfs());
   ASSERT_FALSE(r.result.has_value());
   EXPECT_EQ(r.result.error().kind, ErrorKind::parse);
-  EXPECT_NE(r.result.error().message.find("arcstats: missing kstat header line"), std::string::npos);
+  EXPECT_NE(r.result.error().message.find("arcstats: missing kstat header line"),
+            std::string::npos);
   EXPECT_EQ(value_of(r.out, "zfs_zil_commit_count_total"), 7);
   EXPECT_EQ(r.out.find("zfs_arc_hits_total"), nullptr);
 }
@@ -193,8 +196,9 @@ TEST(ZfsCollector, BadDatasetPatternIsAConfigError) {
 
 TEST(ZfsCollector, DatasetNamesWithSpacesAreKept) {
   ZfsRun r = run_zfs(testing::test_path("fixtures/kstat/2.3"));
-  EXPECT_NE(r.text.find("zfs_dataset_reads_total{pool=\"tank\",dataset=\"tank/my data\"} 1826743\n"),
-            std::string::npos);
+  EXPECT_NE(
+      r.text.find("zfs_dataset_reads_total{pool=\"tank\",dataset=\"tank/my data\"} 1826743\n"),
+      std::string::npos);
 }
 
 TEST(ZfsCollector, DmuTxAssignIsACumulativeHistogramWithStableBuckets) {
@@ -218,7 +222,7 @@ TEST(ZfsCollector, TxgsGiveLastSyncedAndSyncTimeSummary) {
   ASSERT_EQ(fs->size(), 4u);
   EXPECT_EQ(fs->labels_of(3)[1], "sync");
   const metrics::Distribution& sync = fs->distributions[3];
-  EXPECT_EQ(sync.count, 5);  // committed rows only
+  EXPECT_EQ(sync.count, 5);                              // committed rows only
   EXPECT_DOUBLE_EQ(sync.points[0].second, 0.212345677);  // median
   EXPECT_DOUBLE_EQ(sync.points[3].second, 0.237037033);  // max
 }

@@ -50,7 +50,8 @@ TEST(ZpoolCollector, DatasetsWhenEnabledAndFiltered) {
   EXPECT_TRUE(r.out.problems().empty());
   EXPECT_TRUE(testing::matches_golden("zfs_zpool_datasets.prom", r.text));
   EXPECT_EQ(r.text.find("pve-1"), std::string::npos);
-  EXPECT_NE(r.text.find("zfs_dataset_volume_size_bytes{pool=\"rpool\",dataset=\"rpool/data/vm-100-disk-0\"} 34359738368\n"),
+  EXPECT_NE(r.text.find("zfs_dataset_volume_size_bytes{pool=\"rpool\",dataset=\"rpool/data/"
+                        "vm-100-disk-0\"} 34359738368\n"),
             std::string::npos);
 }
 

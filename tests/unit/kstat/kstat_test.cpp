@@ -102,14 +102,15 @@ TEST(ParseNamed, FailsWithoutHeaderOrColumnLine) {
   ASSERT_FALSE(b);
   EXPECT_EQ(b.error().message, "missing 'name type data' line");
   EXPECT_FALSE(parse_named(""));
-  EXPECT_FALSE(parse_named("1 1 0x0"));  // truncated inside the header
+  EXPECT_FALSE(parse_named("1 1 0x0"));                              // truncated inside the header
   EXPECT_FALSE(parse_named("1 3 0x01 1 80 1 2\nname type data\n"));  // io, not named
 }
 
 TEST(ParseIo, NamesValuesByColumns) {
   Result<NamedTable> t = parse_io(
       "1698 3 0x01 1 80 31201230000 1209612402116000\n"
-      "nread    nwritten reads    writes   wtime    wlentime wupdate  rtime    rlentime rupdate  wcnt     rcnt    \n"
+      "nread    nwritten reads    writes   wtime    wlentime wupdate  rtime    rlentime rupdate  "
+      "wcnt     rcnt    \n"
       "1 2 3 4 5 6 7 8 9 10 11 12\n");
   ASSERT_TRUE(t.has_value());
   ASSERT_EQ(t->rows.size(), 12u);

@@ -1,4 +1,4 @@
-// Tests of the disks/zfs parsers and the minimal /cluster/status online-node reader.
+// Tests of the disks/zfs parsers.
 #include "pve/disks_zfs.hpp"
 
 #include <gtest/gtest.h>
@@ -13,8 +13,8 @@ TEST(ParseDisksZfs, ReadsPoolsWithNumericStrings) {
       parse_disks_zfs(testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs.json"));
   ASSERT_TRUE(p.has_value()) << p.error().message;
   ASSERT_EQ(p->size(), 2u);
-  EXPECT_EQ((*p)[0], (ZfsPoolSummary{"tank", 15994458210304.0, 8796093022208.0, 7198365188096.0, 0.0,
-                                     1.37, "DEGRADED"}));
+  EXPECT_EQ((*p)[0], (ZfsPoolSummary{"tank", 15994458210304.0, 8796093022208.0, 7198365188096.0,
+                                     0.0, 1.37, "DEGRADED"}));
   EXPECT_EQ((*p)[1].name, "rpool");
 }
 
@@ -27,8 +27,8 @@ TEST(ParseDisksZfs, ErrorsOnBadInput) {
 }
 
 TEST(ParseDisksZfsDetail, ReadsTheTree) {
-  Result<ZfsPoolDetail> d =
-      parse_disks_zfs_detail(testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs/tank.json"));
+  Result<ZfsPoolDetail> d = parse_disks_zfs_detail(
+      testing::read_test_file("fixtures/zfs/api/nodes/pve3/disks/zfs/tank.json"));
   ASSERT_TRUE(d.has_value()) << d.error().message;
   EXPECT_EQ(d->state, "DEGRADED");
   EXPECT_EQ(d->action, "Replace the device using 'zpool replace'.");
@@ -50,14 +50,6 @@ TEST(ParseDisksZfsDetail, RejectsTooDeepTrees) {
   for (int i = 0; i < 40; ++i) json += "}]";
   json += "}}";
   EXPECT_EQ(parse_disks_zfs_detail(json).error().message, "zpool tree too deep");
-}
-
-TEST(ParseOnlineNodes, SkipsOfflineNodesAndTheClusterEntry) {
-  Result<std::vector<std::string>> n =
-      parse_online_nodes(testing::read_test_file("fixtures/zfs/api/cluster/status.json"));
-  ASSERT_TRUE(n.has_value());
-  EXPECT_EQ(*n, (std::vector<std::string>{"pve1", "pve3"}));
-  EXPECT_FALSE(parse_online_nodes("[]"));
 }
 
 TEST(DataErrorsOf, KnownTexts) {

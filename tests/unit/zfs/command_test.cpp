@@ -10,7 +10,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-Clock::time_point in(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
+Clock::time_point in(int ms) {
+  return Clock::now() + std::chrono::milliseconds(ms);
+}
 
 TEST(RunCommand, CapturesStdoutStderrAndExitCode) {
   Result<CommandOutput> r = run_command({"sh", "-c", "echo out; echo err >&2; exit 3"}, in(5000));
@@ -36,11 +38,13 @@ TEST(RunCommand, MissingProgramIsNotFound) {
   Result<CommandOutput> r = run_command({"/nonexistent/zpool", "list"}, in(5000));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::not_found);
-  EXPECT_EQ(run_command({"pvex-no-such-program-anywhere"}, in(5000)).error().kind, ErrorKind::not_found);
+  EXPECT_EQ(run_command({"pvex-no-such-program-anywhere"}, in(5000)).error().kind,
+            ErrorKind::not_found);
 }
 
 TEST(RunCommand, HangingProgramIsKilledAtTheDeadline) {
-  Result<CommandOutput> r = run_command({testing::test_path("fixtures/zfs/bin/zpool-hang")}, in(300));
+  Result<CommandOutput> r =
+      run_command({testing::test_path("fixtures/zfs/bin/zpool-hang")}, in(300));
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().kind, ErrorKind::timeout);
   EXPECT_NE(r.error().message.find("killed after its time limit"), std::string::npos);
@@ -54,7 +58,8 @@ TEST(RunCommand, OversizedOutputIsAnError) {
 
 TEST(DescribeFailure, UsesFirstStderrLine) {
   CommandOutput out{1, "", "Permission denied\nmore\n"};
-  EXPECT_EQ(describe_failure({"zpool", "list"}, out), "zpool list: exit status 1: Permission denied");
+  EXPECT_EQ(describe_failure({"zpool", "list"}, out),
+            "zpool list: exit status 1: Permission denied");
   EXPECT_EQ(describe_failure({"zpool"}, CommandOutput{2, "", ""}), "zpool: exit status 2");
 }
 

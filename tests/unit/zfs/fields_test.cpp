@@ -21,8 +21,10 @@ TEST(Classify, ArcFieldsByName) {
   EXPECT_EQ(classify(spec("arcstats"), "hits"), (FieldType{Kind::counter, Unit::none, true}));
   EXPECT_EQ(classify(spec("arcstats"), "c_max"), (FieldType{Kind::gauge, Unit::bytes, true}));
   EXPECT_EQ(classify(spec("arcstats"), "pd"), (FieldType{Kind::gauge, Unit::fraction, true}));
-  EXPECT_EQ(classify(spec("arcstats"), "l2_read_bytes"), (FieldType{Kind::counter, Unit::bytes, true}));
-  EXPECT_EQ(classify(spec("arcstats"), "hash_elements_max"), (FieldType{Kind::gauge, Unit::none, true}));
+  EXPECT_EQ(classify(spec("arcstats"), "l2_read_bytes"),
+            (FieldType{Kind::counter, Unit::bytes, true}));
+  EXPECT_EQ(classify(spec("arcstats"), "hash_elements_max"),
+            (FieldType{Kind::gauge, Unit::none, true}));
 }
 
 TEST(Classify, IndexedRowsAreKnown) {
@@ -34,7 +36,8 @@ TEST(Classify, IndexedRowsAreKnown) {
 TEST(Classify, FallbackRule) {
   // Mixed file: unknown fields are gauges; all-counter file: counters; bytes by suffix.
   EXPECT_EQ(classify(spec("arcstats"), "new_thing"), (FieldType{Kind::gauge, Unit::none, false}));
-  EXPECT_EQ(classify(spec("arcstats"), "new_thing_size"), (FieldType{Kind::gauge, Unit::bytes, false}));
+  EXPECT_EQ(classify(spec("arcstats"), "new_thing_size"),
+            (FieldType{Kind::gauge, Unit::bytes, false}));
   EXPECT_EQ(classify(spec("zil"), "zil_new_bytes"), (FieldType{Kind::counter, Unit::bytes, false}));
   EXPECT_EQ(classify(ddt_spec(), "log_flush_rate").kind, Kind::gauge);
 }

@@ -9,7 +9,8 @@ namespace pvex::zfs {
 namespace {
 
 TEST(ParseZpoolList, ReadsEveryColumnAndDashes) {
-  Result<std::vector<PoolSpace>> p = parse_zpool_list(testing::read_test_file("fixtures/zfs/zpool_list.txt"));
+  Result<std::vector<PoolSpace>> p =
+      parse_zpool_list(testing::read_test_file("fixtures/zfs/zpool_list.txt"));
   ASSERT_TRUE(p.has_value()) << p.error().message;
   ASSERT_EQ(p->size(), 3u);
   const PoolSpace& rpool = (*p)[0];
@@ -36,7 +37,8 @@ TEST(ParseZpoolList, RejectsWrongFieldCountAndBadNumbers) {
 }
 
 TEST(ParseZpoolStatus, BuildsTheTreeWithPositions) {
-  Result<std::vector<PoolStatus>> s = parse_zpool_status(testing::read_test_file("fixtures/zfs/zpool_status.txt"));
+  Result<std::vector<PoolStatus>> s =
+      parse_zpool_status(testing::read_test_file("fixtures/zfs/zpool_status.txt"));
   ASSERT_TRUE(s.has_value()) << s.error().message;
   ASSERT_EQ(s->size(), 3u);
   const PoolStatus& rpool = (*s)[1];
@@ -74,7 +76,8 @@ TEST(ParseZpoolStatus, BuildsTheTreeWithPositions) {
 
 TEST(ParseZpoolStatus, AbbreviatedCountersAreLeftUnset) {
   Result<std::vector<PoolStatus>> s = parse_zpool_status(
-      "  pool: p\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tp ONLINE 1.21K 0 3M\n");
+      "  pool: p\n state: ONLINE\nconfig:\n\n\tNAME STATE READ WRITE CKSUM\n\tp ONLINE 1.21K 0 "
+      "3M\n");
   ASSERT_TRUE(s.has_value());
   EXPECT_FALSE(s->at(0).vdevs[0].read_errors);
   EXPECT_EQ(s->at(0).vdevs[0].write_errors, 0u);
@@ -87,7 +90,8 @@ TEST(ParseZpoolStatus, NoPoolsAndRowsWithoutPool) {
 }
 
 TEST(ParseZfsList, ReadsDatasets) {
-  Result<std::vector<DatasetSpace>> d = parse_zfs_list(testing::read_test_file("fixtures/zfs/zfs_list.txt"));
+  Result<std::vector<DatasetSpace>> d =
+      parse_zfs_list(testing::read_test_file("fixtures/zfs/zfs_list.txt"));
   ASSERT_TRUE(d.has_value());
   ASSERT_EQ(d->size(), 4u);
   EXPECT_EQ((*d)[2].name, "rpool/data/vm-100-disk-0");
