@@ -148,19 +148,20 @@ int accept_any_certificate(int, X509_STORE_CTX*) {
   return 1;
 }
 
-std::string sha256_hex(std::string_view a, std::string_view b, std::string_view c) {
+// SHA-256 over the length-prefixed parts, so no two different triples share an input.
+std::string credentials_digest(std::string_view user, std::string_view password,
+                               std::string_view hash) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) return {};
+  for (std::string_view part : {user, password, hash}) {
+    uint64_t size = part.size();
+    if (EVP_DigestUpdate(ctx.get(), &size, sizeof size) != 1 ||
+        EVP_DigestUpdate(ctx.get(), part.data(), part.size()) != 1)
+      return {};  // no cache entry: the caller just pays bcrypt
+  }
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;
-  const char zero = '\0';
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(ctx.get(), a.data(), a.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), &zero, 1) != 1 ||
-      EVP_DigestUpdate(ctx.get(), b.data(), b.size()) != 1 ||
-      EVP_DigestUpdate(ctx.get(), &zero, 1) != 1 ||
-      EVP_DigestUpdate(ctx.get(), c.data(), c.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1)
-    return {};  // no cache entry: the caller just pays bcrypt
+  if (EVP_DigestFinal_ex(ctx.get(), md.data(), &len) != 1) return {};
   return std::string(reinterpret_cast<const char*>(md.data()), len);
 }
 
@@ -364,10 +365,12 @@ AuthResult Authorizer::check(std::string_view authorization_header) {
   auto it = std::find_if(users.begin(), users.end(),
                          [&](const config::BasicAuthUser& u) { return u.name == user; });
   const std::string& hash = it != users.end() ? it->bcrypt_hash : state->dummy_hash;
-  std::string key = sha256_hex(user, password, hash);
+  std::string key = credentials_digest(user, password, hash);
   if (it != users.end() && !key.empty() && cache_contains(key)) return AuthResult::ok;
   bool matches = bcrypt_matches(password, hash);
-  if (!matches || it == users.end()) return AuthResult::denied;
+  // crypt(3) stops at a NUL byte: "secret\0anything" must not pass for "secret".
+  if (!matches || it == users.end() || password.find('\0') != std::string::npos)
+    return AuthResult::denied;
   if (!key.empty()) cache_insert(std::move(key));
   return AuthResult::ok;
 }
@@ -408,6 +411,27 @@ int Authorizer::client_hello_callback(ssl_st* ssl, int* alert, void* arg) {
     return SSL_CLIENT_HELLO_ERROR;
   }
   return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+Result<Security> make_security(const config::WebConfig& web) {
+  Security security;
+  security.health_without_auth = web.health_without_auth;
+  if (web.config_file.empty()) return security;
+  Result<std::shared_ptr<Authorizer>> created = Authorizer::create(web.config_file);
+  if (!created) return fail(created.error());
+  std::shared_ptr<Authorizer> auth = std::move(*created);
+  std::shared_ptr<const config::WebConfigFile> file = auth->current();
+  if (auth->tls_enabled()) {
+    security.cert_file = file->tls.cert_file;
+    security.key_file = file->tls.key_file;
+    security.setup_tls = [auth](void* ctx) {
+      return ctx != nullptr && auth->setup_ssl_ctx(*static_cast<SSL_CTX*>(ctx));
+    };
+  }
+  // Always installed, even without users now: a later edit may add some.
+  security.authorize = [auth](const std::string& header) { return auth->check(header); };
+  security.headers = file->headers;
+  return security;
 }
 
 bool Authorizer::setup_ssl_ctx(SSL_CTX& ctx) {

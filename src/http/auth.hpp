@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.hpp"
 #include "config/web_config.hpp"
+#include "http/server.hpp"
 #include "util/result.hpp"
 
 // OpenSSL's types, without pulling in its headers.
@@ -21,15 +23,9 @@ using SSL_CTX = ssl_ctx_st;
 
 namespace pvex::http {
 
-enum class AuthResult {
-  ok,       // no users configured, or the credentials verified
-  missing,  // users configured, no (Basic) Authorization header: answer 401
-  denied,   // wrong user, wrong password or a malformed header: answer 401
-};
-
-/// The WWW-Authenticate value to send with a 401.
-inline constexpr std::string_view k_basic_challenge =
-    R"(Basic realm="pve-exporter", charset="UTF-8")";
+// AuthResult (server.hpp): ok = no users configured, or the credentials verified; missing =
+// users configured but no Authorization header; denied = wrong user or password, or a
+// malformed header. The server answers 401 to both of the last two.
 
 /// Serves one web config file for the life of the server. Thread-safe. Before each use it
 /// checks (stat) whether the file, or a certificate, key or client CA file it names, changed;
@@ -102,6 +98,13 @@ class Authorizer {
   std::mutex m_cache_mutex;
   std::unordered_set<std::string> m_verified;  // SHA-256 digests of verified credentials
 };
+
+/// The server's Security for `web` (see server.hpp): open plain HTTP when web.config_file is
+/// empty; otherwise an Authorizer over that file behind authorize and setup_tls (so users and
+/// certificates rotate without a restart), the file's certificate and key for the listener,
+/// its response headers, and web.health_without_auth. A file that does not load is an error:
+/// the exporter must not start.
+Result<Security> make_security(const config::WebConfig& web);
 
 /// Decodes the credentials of a "Basic <base64(user:password)>" header value; nullopt when the
 /// scheme is not Basic or the encoding is malformed. Exposed for tests.

@@ -1,6 +1,5 @@
-// Web config over real TLS on loopback: basic auth verdicts, client certificates, TLS versions,
-// certificate and user rotation without restart. The server here is httplib::SSLServer wired
-// to the Authorizer exactly as http/server.cpp does it (setup_ssl_ctx + a pre-routing check).
+// Web config over real TLS on loopback: the exporter's server with make_security(): basic auth
+// verdicts, client certificates, TLS versions, certificate and user rotation without restart.
 #include "http/auth.hpp"
 
 #include <array>
@@ -30,49 +29,36 @@ std::string bcrypt(const std::string& password) {
   return out != nullptr ? std::string(out) : std::string();
 }
 
-// A TLS server on 127.0.0.1 whose security comes from one Authorizer.
+// The exporter's HTTP server on 127.0.0.1, secured by make_security() from a web config file.
 class TlsServer {
  public:
-  explicit TlsServer(std::shared_ptr<Authorizer> auth, bool health_without_auth = false)
-      : m_auth(std::move(auth)),
-        m_server([this](SSL_CTX& ctx) { return m_auth->setup_ssl_ctx(ctx); }) {
-    m_server.set_pre_routing_handler(
-        [this, health_without_auth](const httplib::Request& req, httplib::Response& res) {
-          for (const auto& [name, value] : m_auth->current()->headers) res.set_header(name, value);
-          if (health_without_auth && req.path == "/-/healthy")
-            return httplib::Server::HandlerResponse::Unhandled;
-          if (m_auth->check(req.get_header_value("Authorization")) == AuthResult::ok)
-            return httplib::Server::HandlerResponse::Unhandled;
-          res.status = 401;
-          res.set_header("WWW-Authenticate", std::string(k_basic_challenge));
-          res.set_content("Unauthorized\n", "text/plain");
-          return httplib::Server::HandlerResponse::Handled;
-        });
-    m_server.Get("/metrics", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("up 1\n", "text/plain");
-    });
-    m_server.Get("/-/healthy", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("OK\n", "text/plain");
-    });
-    EXPECT_TRUE(m_server.is_valid());
-    m_port = m_server.bind_to_any_port("127.0.0.1");
-    EXPECT_GT(m_port, 0);
-    m_thread = std::thread([this] { m_server.listen_after_bind(); });
-    for (int i = 0; i < 500 && !m_server.is_running(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    EXPECT_TRUE(m_server.is_running());
+  explicit TlsServer(const std::string& web_config_file, bool health_without_auth = false) {
+    config::WebConfig web;
+    web.listen_addresses = {"127.0.0.1:0"};
+    web.config_file = web_config_file;
+    web.health_without_auth = health_without_auth;
+    Result<Security> security = make_security(web);
+    EXPECT_TRUE(security) << security.error().message;
+    if (!security) return;
+    Routes routes;
+    routes.landing = [](const Request&) { return Response{}; };
+    routes.metrics = [](const Request&) {
+      Response res;
+      res.body = "up 1\n";
+      return res;
+    };
+    routes.ready = [] { return true; };
+    Result<std::unique_ptr<Server>> server = Server::start(web, std::move(routes), *security);
+    EXPECT_TRUE(server) << server.error().message;
+    if (server) m_server = std::move(*server);
   }
   ~TlsServer() {
-    m_server.stop();
-    m_thread.join();
+    if (m_server) m_server->stop(std::chrono::seconds(2));
   }
-  int port() const { return m_port; }
+  int port() const { return m_server ? m_server->ports().at(0) : 0; }
 
  private:
-  std::shared_ptr<Authorizer> m_auth;
-  httplib::SSLServer m_server;
-  int m_port = 0;
-  std::thread m_thread;
+  std::unique_ptr<Server> m_server;
 };
 
 struct ClientOptions {
@@ -161,12 +147,8 @@ class WebConfigTls : public ::testing::Test {
   }
   void TearDown() override { testing::remove_tree(m_pki.dir); }
 
-  std::shared_ptr<Authorizer> create(const std::string& yaml) {
-    testing::write_file_atomically(m_path, yaml);
-    Result<std::shared_ptr<Authorizer>> a = Authorizer::create(m_path);
-    EXPECT_TRUE(a) << a.error().message;
-    return a ? *a : nullptr;
-  }
+  // Writes the web config; the server built from it is the one under test.
+  void write_config(const std::string& yaml) { testing::write_file_atomically(m_path, yaml); }
 
   std::string tls_block(const std::string& extra = "") const {
     return "tls_server_config:\n  cert_file: " + m_pki.server_cert +
@@ -178,11 +160,9 @@ class WebConfigTls : public ::testing::Test {
 };
 
 TEST_F(WebConfigTls, RightPasswordGets200WrongOrMissingGets401) {
-  std::shared_ptr<Authorizer> auth =
-      create(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("s3cret") +
-             "\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n");
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("s3cret") +
+               "\nhttp_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n");
+  TlsServer server(m_path);
 
   httplib::Result ok = get(server.port(), m_pki, password("prometheus", "s3cret"));
   ASSERT_TRUE(ok) << httplib::to_string(ok.error());
@@ -193,7 +173,7 @@ TEST_F(WebConfigTls, RightPasswordGets200WrongOrMissingGets401) {
   httplib::Result wrong = get(server.port(), m_pki, password("prometheus", "nope"));
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
-  EXPECT_EQ(wrong->get_header_value("WWW-Authenticate"), k_basic_challenge);
+  EXPECT_EQ(wrong->get_header_value("WWW-Authenticate"), "Basic realm=\"pve-exporter\"");
   EXPECT_EQ(wrong->body, "Unauthorized\n");
 
   httplib::Result missing = get(server.port(), m_pki, {});
@@ -206,10 +186,8 @@ TEST_F(WebConfigTls, RightPasswordGets200WrongOrMissingGets401) {
 }
 
 TEST_F(WebConfigTls, HealthWithoutAuthOnlyWhenAsked) {
-  std::shared_ptr<Authorizer> auth =
-      create(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("pw") + "\n");
-  ASSERT_TRUE(auth);
-  TlsServer server(auth, /*health_without_auth=*/true);
+  write_config(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("pw") + "\n");
+  TlsServer server(m_path, /*health_without_auth=*/true);
   httplib::Result health = get(server.port(), m_pki, {}, "/-/healthy");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
@@ -219,9 +197,8 @@ TEST_F(WebConfigTls, HealthWithoutAuthOnlyWhenAsked) {
 }
 
 TEST_F(WebConfigTls, RequireAndVerifyClientCert) {
-  std::shared_ptr<Authorizer> auth = create(tls_block("  client_ca_file: " + m_pki.ca_cert + "\n"));
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block("  client_ca_file: " + m_pki.ca_cert + "\n"));
+  TlsServer server(m_path);
 
   httplib::Result good =
       get(server.port(), m_pki, client_cert(m_pki.client_cert, m_pki.client_key));
@@ -236,10 +213,8 @@ TEST_F(WebConfigTls, RequireAndVerifyClientCert) {
 }
 
 TEST_F(WebConfigTls, RequireAnyClientCertAcceptsUnverifiedButNotNone) {
-  std::shared_ptr<Authorizer> auth =
-      create(tls_block("  client_auth_type: RequireAnyClientCert\n"));
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block("  client_auth_type: RequireAnyClientCert\n"));
+  TlsServer server(m_path);
   httplib::Result rogue = get(server.port(), m_pki, client_cert(m_pki.rogue_cert, m_pki.rogue_key));
   ASSERT_TRUE(rogue) << httplib::to_string(rogue.error());
   EXPECT_EQ(rogue->status, 200);
@@ -247,10 +222,9 @@ TEST_F(WebConfigTls, RequireAnyClientCertAcceptsUnverifiedButNotNone) {
 }
 
 TEST_F(WebConfigTls, VerifyClientCertIfGiven) {
-  std::shared_ptr<Authorizer> auth = create(tls_block(
-      "  client_ca_file: " + m_pki.ca_cert + "\n  client_auth_type: VerifyClientCertIfGiven\n"));
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block("  client_ca_file: " + m_pki.ca_cert +
+                         "\n  client_auth_type: VerifyClientCertIfGiven\n"));
+  TlsServer server(m_path);
   httplib::Result none = get(server.port(), m_pki, {});
   ASSERT_TRUE(none) << httplib::to_string(none.error());
   EXPECT_EQ(none->status, 200);
@@ -258,9 +232,8 @@ TEST_F(WebConfigTls, VerifyClientCertIfGiven) {
 }
 
 TEST_F(WebConfigTls, MinVersionIsEnforced) {
-  std::shared_ptr<Authorizer> auth = create(tls_block("  min_version: TLS13\n"));
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block("  min_version: TLS13\n"));
+  TlsServer server(m_path);
   Handshake tls13 = handshake(server.port(), m_pki);
   EXPECT_TRUE(tls13.ok);
   EXPECT_EQ(tls13.version, TLS1_3_VERSION);
@@ -272,10 +245,8 @@ TEST_F(WebConfigTls, CertificateRotatesWithoutRestart) {
   std::string key = m_pki.dir + "/live-key.pem";
   testing::write_file_atomically(cert, testing::read_file(m_pki.server_cert));
   testing::write_file_atomically(key, testing::read_file(m_pki.server_key));
-  std::shared_ptr<Authorizer> auth =
-      create("tls_server_config:\n  cert_file: live.pem\n  key_file: live-key.pem\n");
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config("tls_server_config:\n  cert_file: live.pem\n  key_file: live-key.pem\n");
+  TlsServer server(m_path);
   EXPECT_EQ(handshake(server.port(), m_pki).server_cn, "localhost");
 
   testing::write_file_atomically(key, testing::read_file(m_pki.server2_key));
@@ -286,10 +257,8 @@ TEST_F(WebConfigTls, CertificateRotatesWithoutRestart) {
 }
 
 TEST_F(WebConfigTls, UsersRotateWithoutRestartAndBrokenEditKeepsThem) {
-  std::shared_ptr<Authorizer> auth =
-      create(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("one") + "\n");
-  ASSERT_TRUE(auth);
-  TlsServer server(auth);
+  write_config(tls_block() + "basic_auth_users:\n  prometheus: " + bcrypt("one") + "\n");
+  TlsServer server(m_path);
   EXPECT_EQ(get(server.port(), m_pki, password("prometheus", "one"))->status, 200);
 
   testing::write_file_atomically(

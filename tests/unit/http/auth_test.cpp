@@ -108,6 +108,7 @@ TEST_F(AuthorizerTest, RightWrongAndMissingPassword) {
   EXPECT_EQ(auth->check(basic("other:s3cret")), AuthResult::denied);       // another user's
   EXPECT_EQ(auth->check(basic("nobody:s3cret")), AuthResult::denied);      // unknown user
   EXPECT_EQ(auth->check(basic("Prometheus:s3cret")), AuthResult::denied);  // names are exact
+  EXPECT_EQ(auth->check(basic(std::string_view("prometheus:s3cret\0x", 19))), AuthResult::denied);
   EXPECT_EQ(auth->check(""), AuthResult::missing);
   EXPECT_EQ(auth->check("   "), AuthResult::missing);
   EXPECT_EQ(auth->check("Bearer abc"), AuthResult::denied);
@@ -222,6 +223,49 @@ TEST_F(AuthorizerTest, CertificateRotationIsAReload) {
   testing::write_file_atomically(m_dir + "/live-key.pem", testing::read_file(pki.server2_key));
   EXPECT_EQ(auth->generation(), 2u);
   testing::remove_tree(pki.dir);
+}
+
+TEST_F(AuthorizerTest, MakeSecurityWithoutWebConfigIsOpen) {
+  config::WebConfig web;
+  web.health_without_auth = true;
+  Result<Security> s = make_security(web);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_FALSE(s->authorize);
+  EXPECT_FALSE(s->setup_tls);
+  EXPECT_TRUE(s->cert_file.empty());
+  EXPECT_TRUE(s->health_without_auth);
+}
+
+TEST_F(AuthorizerTest, MakeSecurityFromAFile) {
+  testing::TestPki pki = testing::make_test_pki();
+  write("tls_server_config:\n  cert_file: " + pki.server_cert + "\n  key_file: " + pki.server_key +
+        "\nhttp_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  u: " +
+        bcrypt("p") + "\n");
+  config::WebConfig web;
+  web.config_file = m_path;
+  Result<Security> s = make_security(web);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(s->cert_file, pki.server_cert);
+  EXPECT_EQ(s->key_file, pki.server_key);
+  EXPECT_TRUE(s->setup_tls);
+  ASSERT_TRUE(s->authorize);
+  EXPECT_EQ(s->authorize(basic("u:p")), AuthResult::ok);
+  EXPECT_EQ(s->authorize(basic("u:x")), AuthResult::denied);
+  EXPECT_EQ(s->authorize(""), AuthResult::missing);
+  EXPECT_EQ(s->headers,
+            (std::vector<std::pair<std::string, std::string>>{{"X-Frame-Options", "deny"}}));
+  EXPECT_FALSE(s->health_without_auth);
+  testing::remove_tree(pki.dir);
+}
+
+TEST_F(AuthorizerTest, MakeSecurityFailsOnAMalformedFile) {
+  write("tls_server_config:\n  cert_file: a.pem\n");
+  config::WebConfig web;
+  web.config_file = m_path;
+  Result<Security> s = make_security(web);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message,
+            "web config '" + m_path + "': tls_server_config.key_file (line 2): missing");
 }
 
 TEST_F(AuthorizerTest, ShippedExampleHashIsOfTheDocumentedPassword) {
