@@ -1,0 +1,92 @@
+// The HTTP server: listens on every configured address, routes /, the telemetry path, /pve and
+// the health endpoints to handlers, compresses, limits requests, and shuts down gracefully.
+// Knows nothing about metrics; httplib types stay inside server.cpp.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/config.hpp"
+#include "util/result.hpp"
+
+namespace pvex::http {
+
+/// What a handler sees of a request.
+struct Request {
+  std::string method;
+  std::string path;
+  std::multimap<std::string, std::string> params;  // query parameters
+  std::string accept;                               // Accept header
+  std::optional<double> scrape_timeout_seconds;     // X-Prometheus-Scrape-Timeout-Seconds
+  std::string remote_addr;
+
+  /// The first value of query parameter `name`, if given.
+  std::optional<std::string> param(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+/// Authorization decision for one request (basic auth from the web config).
+enum class AuthResult { ok, missing, denied };
+
+struct Routes {
+  Handler landing;   // GET /
+  Handler metrics;   // GET <telemetry path>
+  Handler pve;       // GET /pve (multi-target); may be empty
+  std::function<bool()> ready;  // /-/ready answers 200 while this says true
+};
+
+/// TLS and authentication for the endpoints (from --web.config.file); empty = plain HTTP, open.
+struct Security {
+  std::string cert_file;
+  std::string key_file;
+  /// Optional: configures the server's SSL_CTX (client CA, versions); `ctx` is an SSL_CTX*.
+  std::function<bool(void* ctx)> setup_tls;
+  /// Optional: decides on the Authorization header of each request.
+  std::function<AuthResult(const std::string& authorization)> authorize;
+  bool health_without_auth = false;
+  std::vector<std::pair<std::string, std::string>> headers;  // added to every response
+};
+
+class Server {
+ public:
+  /// Binds every listen address (":9221" = all interfaces, IPv6 and IPv4) and starts serving.
+  /// Fails with a clear message (e.g. "cannot listen on :9221: address already in use").
+  static Result<std::unique_ptr<Server>> start(const config::WebConfig& web, Routes routes,
+                                               Security security = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The bound ports, one per listen address, in configuration order (useful with port 0).
+  std::vector<int> ports() const;
+
+  /// Stops accepting, lets in-flight requests finish for up to `grace`; true if all finished.
+  bool stop(std::chrono::milliseconds grace);
+
+ private:
+  Server() = default;
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+/// gzip-compresses `data` (level 1..9); used for responses when the client accepts gzip.
+Result<std::string> gzip(std::string_view data, int level = 5);
+
+/// True when an Accept-Encoding header value accepts gzip (and does not say q=0).
+bool accepts_gzip(std::string_view accept_encoding);
+
+}  // namespace pvex::http

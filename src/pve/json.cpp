@@ -1,0 +1,259 @@
+// JSON helpers for the PVE parsers: envelope access and tolerant field conversion.
+#include "pve/json.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "util/strings.hpp"
+
+namespace pvex::pve::json {
+namespace {
+
+simdjson::dom::parser& thread_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+std::optional<int64_t> double_to_int(double d) {
+  if (!std::isfinite(d)) return std::nullopt;
+  double t = std::trunc(d);
+  if (t < -9.2e18 || t > 9.2e18) return std::nullopt;
+  return static_cast<int64_t>(t);
+}
+
+}  // namespace
+
+std::string_view type_name(Element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::ARRAY:
+      return "array";
+    case simdjson::dom::element_type::OBJECT:
+      return "object";
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return "number";
+    case simdjson::dom::element_type::STRING:
+      return "string";
+    case simdjson::dom::element_type::BOOL:
+      return "boolean";
+    case simdjson::dom::element_type::NULL_VALUE:
+      return "null";
+  }
+  return "unknown";
+}
+
+Result<Object> parse_root(std::string_view body, std::string_view what) {
+  Element root;
+  // realloc_if_needed copies the body into a padded buffer; cheap next to the parse itself.
+  simdjson::error_code err = thread_parser().parse(body.data(), body.size(), true).get(root);
+  if (err) {
+    return fail(ErrorKind::parse, fmt::format("{}: invalid JSON ({}, {} bytes)", what,
+                                              simdjson::error_message(err), body.size()));
+  }
+  Object obj;
+  if (root.get_object().get(obj)) {
+    return fail(ErrorKind::parse, fmt::format("{}: response is a JSON {}, expected an object", what,
+                                              type_name(root)));
+  }
+  return obj;
+}
+
+Result<Element> parse_data(std::string_view body, std::string_view what) {
+  Result<Object> root = parse_root(body, what);
+  if (!root) return fail(root.error());
+  Object obj = *root;
+  Element data;
+  if (obj["data"].get(data)) {
+    return fail(ErrorKind::parse, fmt::format("{}: response has no 'data' member", what));
+  }
+  return data;
+}
+
+Result<Object> as_object(Element e, std::string_view what) {
+  Object obj;
+  if (e.get_object().get(obj)) {
+    return fail(ErrorKind::parse,
+                fmt::format("{} is a {}, expected an object", what, type_name(e)));
+  }
+  return obj;
+}
+
+Result<Array> as_array(Element e, std::string_view what) {
+  Array arr;
+  if (e.get_array().get(arr)) {
+    return fail(ErrorKind::parse, fmt::format("{} is a {}, expected an array", what, type_name(e)));
+  }
+  return arr;
+}
+
+Result<Object> data_object(std::string_view body, std::string_view what) {
+  Result<Element> data = parse_data(body, what);
+  if (!data) return fail(data.error());
+  return as_object(*data, fmt::format("{}: data", what));
+}
+
+Result<Array> data_array(std::string_view body, std::string_view what) {
+  Result<Element> data = parse_data(body, what);
+  if (!data) return fail(data.error());
+  return as_array(*data, fmt::format("{}: data", what));
+}
+
+std::optional<Element> member(Object obj, std::string_view key) {
+  Element e;
+  if (obj[key].get(e)) return std::nullopt;
+  if (e.is_null()) return std::nullopt;
+  return e;
+}
+
+std::optional<std::string> to_string(Element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::STRING:
+      return std::string(e.get_string().value_unsafe());
+    case simdjson::dom::element_type::INT64:
+      return std::to_string(e.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64:
+      return std::to_string(e.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE:
+      return fmt::format("{}", e.get_double().value_unsafe());
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<int64_t> to_int(Element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::INT64:
+      return e.get_int64().value_unsafe();
+    case simdjson::dom::element_type::UINT64: {
+      uint64_t u = e.get_uint64().value_unsafe();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+      return static_cast<int64_t>(u);
+    }
+    case simdjson::dom::element_type::DOUBLE:
+      return double_to_int(e.get_double().value_unsafe());
+    case simdjson::dom::element_type::BOOL:
+      return e.get_bool().value_unsafe() ? 1 : 0;
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = util::trim(e.get_string().value_unsafe());
+      if (std::optional<int64_t> i = util::parse_int(s)) return i;
+      if (std::optional<double> d = util::parse_double(s)) return double_to_int(*d);
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<uint64_t> to_uint(Element e) {
+  if (e.type() == simdjson::dom::element_type::UINT64) return e.get_uint64().value_unsafe();
+  if (e.type() == simdjson::dom::element_type::STRING) {
+    std::string_view s = util::trim(e.get_string().value_unsafe());
+    if (std::optional<uint64_t> u = util::parse_uint(s)) return u;
+  }
+  std::optional<int64_t> i = to_int(e);
+  if (!i || *i < 0) return std::nullopt;
+  return static_cast<uint64_t>(*i);
+}
+
+std::optional<double> to_double(Element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::INT64:
+      return static_cast<double>(e.get_int64().value_unsafe());
+    case simdjson::dom::element_type::UINT64:
+      return static_cast<double>(e.get_uint64().value_unsafe());
+    case simdjson::dom::element_type::DOUBLE:
+      return e.get_double().value_unsafe();
+    case simdjson::dom::element_type::BOOL:
+      return e.get_bool().value_unsafe() ? 1.0 : 0.0;
+    case simdjson::dom::element_type::STRING:
+      return util::parse_double(util::trim(e.get_string().value_unsafe()));
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<bool> to_bool(Element e) {
+  switch (e.type()) {
+    case simdjson::dom::element_type::BOOL:
+      return e.get_bool().value_unsafe();
+    case simdjson::dom::element_type::INT64:
+    case simdjson::dom::element_type::UINT64:
+    case simdjson::dom::element_type::DOUBLE:
+      return to_double(e).value_or(0) != 0;
+    case simdjson::dom::element_type::STRING: {
+      std::string_view s = util::trim(e.get_string().value_unsafe());
+      if (s.empty()) return false;  // cpuinfo.hvm is "1" or ""
+      return util::parse_bool(s);
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+std::optional<std::string> opt_string(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  return e ? to_string(*e) : std::nullopt;
+}
+std::optional<int64_t> opt_int(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  return e ? to_int(*e) : std::nullopt;
+}
+std::optional<uint64_t> opt_uint(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  return e ? to_uint(*e) : std::nullopt;
+}
+std::optional<double> opt_double(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  return e ? to_double(*e) : std::nullopt;
+}
+std::optional<bool> opt_bool(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  return e ? to_bool(*e) : std::nullopt;
+}
+
+std::optional<Object> opt_object(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  Object sub;
+  if (!e || e->get_object().get(sub)) return std::nullopt;
+  return sub;
+}
+std::optional<Array> opt_array(Object obj, std::string_view key) {
+  std::optional<Element> e = member(obj, key);
+  Array sub;
+  if (!e || e->get_array().get(sub)) return std::nullopt;
+  return sub;
+}
+
+namespace {
+
+template <class T, class Convert>
+Result<T> required(Object obj, std::string_view key, std::string_view expected, Convert convert) {
+  std::optional<Element> e = member(obj, key);
+  if (!e) return fail(ErrorKind::parse, fmt::format("missing field '{}'", key));
+  std::optional<T> v = convert(*e);
+  if (!v) {
+    return fail(ErrorKind::parse,
+                fmt::format("field '{}' has type {}, expected {}", key, type_name(*e), expected));
+  }
+  return std::move(*v);
+}
+
+}  // namespace
+
+Result<std::string> req_string(Object obj, std::string_view key) {
+  return required<std::string>(obj, key, "a string", to_string);
+}
+Result<int64_t> req_int(Object obj, std::string_view key) {
+  return required<int64_t>(obj, key, "an integer", to_int);
+}
+Result<uint64_t> req_uint(Object obj, std::string_view key) {
+  return required<uint64_t>(obj, key, "a non-negative integer", to_uint);
+}
+Result<double> req_double(Object obj, std::string_view key) {
+  return required<double>(obj, key, "a number", to_double);
+}
+
+}  // namespace pvex::pve::json

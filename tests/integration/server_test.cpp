@@ -1,0 +1,227 @@
+// The HTTP server over real loopback sockets: routes, status codes, limits, gzip, shutdown.
+#include "http/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+namespace pvex::http {
+namespace {
+
+config::WebConfig loopback_web() {
+  config::WebConfig web;
+  web.listen_addresses = {"127.0.0.1:0"};
+  web.max_request_bytes = 1024;
+  web.max_connections = 4;
+  return web;
+}
+
+Routes simple_routes(std::atomic<int>* metrics_calls = nullptr, std::chrono::milliseconds delay = {}) {
+  Routes r;
+  r.landing = [](const Request&) {
+    Response res;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = "<html>landing</html>";
+    return res;
+  };
+  r.metrics = [metrics_calls, delay](const Request& req) {
+    if (metrics_calls) ++*metrics_calls;
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+    Response res;
+    res.body = std::string(4000, 'x') + (req.scrape_timeout_seconds ? " timeout" : "");
+    return res;
+  };
+  r.ready = [] { return true; };
+  return r;
+}
+
+/// Sends raw bytes and returns the status line of the answer.
+std::string raw_request(int port, const std::string& bytes) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  (void)!write(fd, bytes.data(), bytes.size());
+  char buf[256] = {};
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  std::string answer(buf, n > 0 ? static_cast<size_t>(n) : 0);
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<std::unique_ptr<Server>> s = Server::start(loopback_web(), simple_routes(&m_calls));
+    ASSERT_TRUE(s) << s.error().message;
+    m_server = std::move(*s);
+    m_port = m_server->ports().at(0);
+  }
+  void TearDown() override {
+    if (m_server) m_server->stop(std::chrono::seconds(2));
+  }
+  httplib::Client client() {
+    httplib::Client c("127.0.0.1", m_port);
+    c.set_connection_timeout(5);
+    c.set_read_timeout(5);
+    c.set_decompress(false);
+    return c;
+  }
+  std::atomic<int> m_calls{0};
+  std::unique_ptr<Server> m_server;
+  int m_port = 0;
+};
+
+TEST_F(ServerTest, ServesMetricsHealthReadyAndLanding) {
+  httplib::Client c = client();
+  auto r = c.Get("/metrics");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, std::string(4000, 'x'));
+  EXPECT_EQ(r->get_header_value("Content-Encoding"), "");
+  for (const char* path : {"/-/healthy", "/health"}) {
+    auto h = c.Get(path);
+    ASSERT_TRUE(h);
+    EXPECT_EQ(h->status, 200) << path;
+    EXPECT_EQ(h->body, "Healthy\n");
+  }
+  auto ready = c.Get("/-/ready");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  auto landing = c.Get("/");
+  ASSERT_TRUE(landing);
+  EXPECT_EQ(landing->body, "<html>landing</html>");
+  EXPECT_EQ(landing->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(m_calls.load(), 1);
+}
+
+TEST_F(ServerTest, PassesThePrometheusTimeoutHeader) {
+  httplib::Client c = client();
+  auto r = c.Get("/metrics", {{"X-Prometheus-Scrape-Timeout-Seconds", "9.5"}});
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->body.ends_with(" timeout"));
+}
+
+TEST_F(ServerTest, GzipWhenAccepted) {
+  httplib::Client c = client();
+  auto r = c.Get("/metrics", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_LT(r->body.size(), 200u);
+  // Not compressed twice: the body starts with exactly one gzip header.
+  EXPECT_EQ(static_cast<unsigned char>(r->body[0]), 0x1f);
+  auto br = c.Get("/metrics", {{"Accept-Encoding", "br"}});
+  ASSERT_TRUE(br);
+  EXPECT_EQ(br->get_header_value("Content-Encoding"), "");
+  EXPECT_EQ(br->body.size(), 4000u);
+}
+
+TEST_F(ServerTest, UnknownPathIs404) {
+  httplib::Client c = client();
+  auto r = c.Get("/nope");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_EQ(r->body, "Not Found\n");
+  auto regex_like = c.Get("/metricsX");
+  ASSERT_TRUE(regex_like);
+  EXPECT_EQ(regex_like->status, 404);
+}
+
+TEST_F(ServerTest, WrongMethodIs405) {
+  httplib::Client c = client();
+  auto r = c.Post("/metrics", "x", "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->get_header_value("Allow"), "GET, HEAD");
+  auto d = c.Delete("/-/healthy");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->status, 405);
+  EXPECT_EQ(m_calls.load(), 0);
+}
+
+TEST_F(ServerTest, OversizedBodyIs413) {
+  httplib::Client c = client();
+  auto r = c.Post("/metrics", std::string(4096, 'a'), "text/plain");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 413);
+}
+
+TEST_F(ServerTest, MalformedRequestsAreRejectedWithoutCrash) {
+  EXPECT_EQ(raw_request(m_port, "garbage\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(raw_request(m_port, "GET /metrics HTTP/9.9\r\n\r\n").substr(0, 12), "HTTP/1.1 400");
+  EXPECT_EQ(raw_request(m_port, "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n\r\n").substr(0, 12),
+            "HTTP/1.1 414");
+  EXPECT_EQ(raw_request(m_port, std::string("\0\x01\x02\xff\r\n\r\n", 8)), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(raw_request(m_port, "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  // Still serving after all that.
+  httplib::Client c = client();
+  auto r = c.Get("/-/healthy");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(Server, PortInUseIsAClearError) {
+  Result<std::unique_ptr<Server>> first = Server::start(loopback_web(), simple_routes());
+  ASSERT_TRUE(first) << first.error().message;
+  config::WebConfig web = loopback_web();
+  web.listen_addresses = {"127.0.0.1:" + std::to_string((*first)->ports()[0])};
+  Result<std::unique_ptr<Server>> second = Server::start(web, simple_routes());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().message, "cannot listen on " + web.listen_addresses[0] + ": address already in use");
+  (*first)->stop(std::chrono::seconds(1));
+}
+
+TEST(Server, ListensOnSeveralAddressesIncludingIpv6Loopback) {
+  config::WebConfig web = loopback_web();
+  web.listen_addresses = {"127.0.0.1:0", "[::1]:0"};
+  Result<std::unique_ptr<Server>> s = Server::start(web, simple_routes());
+  if (!s && s.error().message.find("[::1]") != std::string::npos) GTEST_SKIP() << "no IPv6 loopback here";
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ((*s)->ports().size(), 2u);
+  httplib::Client v6("::1", (*s)->ports()[1]);
+  v6.set_connection_timeout(5);
+  auto r = v6.Get("/-/healthy");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  (*s)->stop(std::chrono::seconds(1));
+}
+
+TEST(Server, StopLetsInFlightScrapesFinish) {
+  std::atomic<int> calls{0};
+  Result<std::unique_ptr<Server>> s =
+      Server::start(loopback_web(), simple_routes(&calls, std::chrono::milliseconds(300)));
+  ASSERT_TRUE(s);
+  const int port = (*s)->ports()[0];
+  auto scrape = std::async(std::launch::async, [port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(5);
+    auto r = c.Get("/metrics");
+    return r ? r->status : -1;
+  });
+  for (int i = 0; i < 200 && calls.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(calls.load(), 1);
+  EXPECT_TRUE((*s)->stop(std::chrono::seconds(3)));
+  EXPECT_EQ(scrape.get(), 200);
+  // No longer accepting.
+  httplib::Client c("127.0.0.1", port);
+  c.set_connection_timeout(1);
+  EXPECT_FALSE(c.Get("/-/healthy"));
+}
+
+}  // namespace
+}  // namespace pvex::http
