@@ -455,5 +455,49 @@ TEST(PveSim, ModelListsTheGeneratedGuestsAndTheirStatusEndpointsAgree) {
   EXPECT_EQ(wrong->status, 500);
 }
 
+TEST(PveSim, GuestSnapshotsAlwaysEndWithCurrent) {
+  SimProcess sim = start_sim({"--no-auth", "--static", "--nodes", "1", "--guests-per-node", "3"});
+  simdjson::dom::parser parser;
+  httplib::Result model = client_for(sim)->Get("/_sim/model");
+  ASSERT_TRUE(model);
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(model->body).get(doc), simdjson::SUCCESS);
+  std::string type(
+      doc["guests"].at(1)["type"].get_string().value_unsafe());  // vmid 101: 2 snapshots
+  simdjson::dom::parser snap_parser;
+  httplib::Result res = get(sim, "/nodes/pve1/" + type + "/101/snapshot");
+  ASSERT_TRUE(res);
+  simdjson::dom::array snaps = data_of(snap_parser, res->body).get_array();
+  ASSERT_EQ(snaps.size(), 3u);
+  EXPECT_EQ(snaps.at(2)["name"].get_string().value_unsafe(), "current");
+  EXPECT_EQ(snaps.at(2)["parent"].get_string().value_unsafe(), "weekly-1");
+}
+
+TEST(PveSim, DiskSmartNeedsTheDiskParameter) {
+  SimProcess sim = start_sim({"--no-auth", "--static"});
+  EXPECT_EQ(get(sim, "/nodes/pve1/disks/smart")->status, 400);
+  EXPECT_EQ(get(sim, "/nodes/pve1/disks/smart?disk=/dev/nope")->status, 500);
+  httplib::Result res = get(sim, "/nodes/pve1/disks/smart?disk=/dev/nvme0n1");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_NE(res->body.find("\"type\":\"text\""), std::string::npos);
+}
+
+TEST(PveSim, FaultsApplyToTheLoginToo) {
+  SimProcess sim =
+      start_sim({"--user", "monitor@pve", "--password", "pw", "--fault", "/access/ticket=flaky:1"});
+  auto client = client_for(sim);
+  const char* form = "username=monitor@pve&password=pw";
+  httplib::Result first =
+      client->Post("/api2/json/access/ticket", form, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 500);
+  httplib::Result second =
+      client->Post("/api2/json/access/ticket", form, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(sim.stats()->logins, 1u);
+}
+
 }  // namespace
 }  // namespace pvex::testing

@@ -41,6 +41,16 @@ std::optional<ApiResponse> answer_node(const Cluster& cluster, const SimTime& ti
                                        const Node& node, std::string_view rest,
                                        const ApiRequest& request);
 
+/// GET /nodes/{node}/qemu or /lxc: the status objects of that node's guests (`full`: QMP fields).
+ApiResponse answer_guest_list(const Cluster& cluster, const SimTime& time, const Node& node,
+                              GuestType type, bool full);
+
+/// /nodes/{node}/{qemu|lxc}/{vmid}/<rest> for rest = status/current, config, snapshot and
+/// (QEMU) agent/get-fsinfo; nullopt for other `rest`. A guest not on `node` is PVE's 500.
+std::optional<ApiResponse> answer_guest(const Cluster& cluster, const SimTime& time,
+                                        const Node& node, GuestType type, std::string_view vmid,
+                                        std::string_view rest);
+
 // Derived values shared by the renderers (counters grow with SimTime).
 double guest_uptime(const Guest& g, const SimTime& t);
 uint64_t guest_net_in(const Guest& g, const SimTime& t);

@@ -149,19 +149,66 @@ void SimServer::install(httplib::Server& server) {
   }
 }
 
-void SimServer::handle_login(const httplib::Request& req, httplib::Response& res) {
+void SimServer::count(const std::string& path) {
   ++m_requests;
+  std::lock_guard<std::mutex> lock(m_mutex);
+  ++m_paths[path];
+}
+
+bool SimServer::answer_fault_early(const Fault* fault, const httplib::Request& req,
+                                   httplib::Response& res) {
+  if (fault == nullptr) return false;
+  switch (fault->kind) {
+    case FaultKind::status:
+      if (fault->arg > 0) sleep_ms(fault->arg);
+      if (fault->status == 500 || fault->status == 503 || fault->status == 404) {
+        send(req, res, api_error(fault->status, "simulated fault"));
+      } else {
+        res.status = fault->status;  // 401 and 595 come with an empty body
+      }
+      return true;
+    case FaultKind::hang:
+      sleep_ms(60000);
+      res.status = 504;
+      return true;
+    case FaultKind::slow:
+      sleep_ms(fault->arg);
+      return false;
+    case FaultKind::malformed:
+      res.status = 200;
+      res.set_content("{\"data\":[{\"id\":\"node/pve1\",,\"status\":onl", k_json);
+      return true;
+    case FaultKind::flaky:
+      send(req, res, api_error(500, "simulated flaky failure"));
+      return true;
+    case FaultKind::truncated:
+    case FaultKind::big:
+      return false;
+  }
+  return false;
+}
+
+void SimServer::distort(const Fault& fault, ApiResponse& answer) {
+  if (answer.status != 200) return;
+  if (fault.kind == FaultKind::truncated) {
+    answer.body.resize(answer.body.size() / 2);
+  } else if (fault.kind == FaultKind::big && answer.body.back() == '}' &&
+             answer.body.size() + 13 < static_cast<size_t>(fault.arg)) {
+    // {"data":...,"padding":"xxx"} keeps the answer valid JSON with the same data.
+    size_t pad = static_cast<size_t>(fault.arg) - answer.body.size() - 13;
+    answer.body.pop_back();
+    answer.body += ",\"padding\":\"";
+    answer.body.append(pad, 'x');
+    answer.body += "\"}";
+  }
+}
+
+void SimServer::handle_login(const httplib::Request& req, httplib::Response& res) {
+  count(req.path);
   InFlight guard(m_in_flight, m_max_in_flight);
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    ++m_paths[req.path];
-  }
   if (m_options.latency_ms > 0) sleep_ms(m_options.latency_ms);
-  if (const Fault* f = m_faults.match("/access/ticket", req.path);
-      f != nullptr && f->kind != FaultKind::slow) {
-    res.status = f->kind == FaultKind::status ? f->status : 500;
-    return;
-  }
+  const Fault* fault = m_faults.match("/access/ticket", req.path);
+  if (answer_fault_early(fault, req, res)) return;
   LoginResult login = m_auth.login(req.get_param_value("username"), req.get_param_value("realm"),
                                    req.get_param_value("password"));
   if (!login.ok) {
@@ -181,16 +228,14 @@ void SimServer::handle_login(const httplib::Request& req, httplib::Response& res
   w.key("vms").begin_object().field("VM.Audit", 1).end_object();
   w.key("storage").begin_object().field("Datastore.Audit", 1).end_object();
   w.end_object().end_object();
-  send(req, res, ok(w.str()));
+  ApiResponse answer = ok(w.str());
+  if (fault != nullptr) distort(*fault, answer);
+  send(req, res, answer);
 }
 
 void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) {
-  ++m_requests;
+  count(req.path);
   InFlight guard(m_in_flight, m_max_in_flight);
-  {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    ++m_paths[req.path];
-  }
   if (m_options.latency_ms > 0) sleep_ms(m_options.latency_ms);
 
   ApiRequest request;
@@ -209,35 +254,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
   }
 
   const Fault* fault = m_faults.match(request.path, req.path);
-  if (fault != nullptr) {
-    switch (fault->kind) {
-      case FaultKind::status:
-        if (fault->arg > 0) sleep_ms(fault->arg);
-        if (fault->status == 500 || fault->status == 503 || fault->status == 404) {
-          send(req, res, api_error(fault->status, "simulated fault"));
-        } else {
-          res.status = fault->status;
-        }
-        return;
-      case FaultKind::hang:
-        sleep_ms(60000);
-        res.status = 504;
-        return;
-      case FaultKind::slow:
-        sleep_ms(fault->arg);
-        break;
-      case FaultKind::malformed:
-        res.status = 200;
-        res.set_content("{\"data\":[{\"id\":\"node/pve1\",,\"status\":onl", k_json);
-        return;
-      case FaultKind::flaky:
-        send(req, res, api_error(500, "simulated flaky failure"));
-        return;
-      case FaultKind::truncated:
-      case FaultKind::big:
-        break;
-    }
-  }
+  if (answer_fault_early(fault, req, res)) return;
 
   if (req.method != "GET") {
     send(req, res,
@@ -246,20 +263,7 @@ void SimServer::handle_api(const httplib::Request& req, httplib::Response& res) 
   }
   ApiResponse answer = route(request);
   if (answer.status == 595 && m_options.offline_delay_ms > 0) sleep_ms(m_options.offline_delay_ms);
-  if (fault != nullptr && answer.status == 200) {
-    if (fault->kind == FaultKind::truncated) {
-      answer.body.resize(answer.body.size() / 2);
-    } else if (fault->kind == FaultKind::big &&
-               answer.body.size() + 14 < static_cast<size_t>(fault->arg) &&
-               answer.body.back() == '}') {
-      // {"data":...,"padding":"xxx"} keeps the answer valid JSON with the same data.
-      size_t pad = static_cast<size_t>(fault->arg) - answer.body.size() - 13;
-      answer.body.pop_back();
-      answer.body += ",\"padding\":\"";
-      answer.body.append(pad, 'x');
-      answer.body += "\"}";
-    }
-  }
+  if (fault != nullptr) distort(*fault, answer);
   send(req, res, answer);
 }
 

@@ -32,6 +32,12 @@ class SimServer {
   void handle_api(const httplib::Request& req, httplib::Response& res);
   void handle_login(const httplib::Request& req, httplib::Response& res);
   ApiResponse route(const ApiRequest& request);
+  /// Counts a request under /api2/json for /_sim/stats.
+  void count(const std::string& path);
+  /// Applies the parts of `fault` that replace or delay the answer; true if it answered.
+  bool answer_fault_early(const Fault* fault, const httplib::Request& req, httplib::Response& res);
+  /// Applies the parts of `fault` that alter a successful answer (truncated, big).
+  static void distort(const Fault& fault, ApiResponse& answer);
   /// Sleeps `ms` unless shutdown begins; false if shutdown interrupted it.
   bool sleep_ms(long long ms);
   SimTime now() const;
