@@ -74,6 +74,8 @@ const std::vector<Option>& options() {
        [](Config& c) -> Ref { return &c.web.telemetry_path; }, false, "", {"METRICS_PATH"}},
       {"web.config_file", "Exporter-toolkit web config (TLS, basic auth, headers).",
        [](Config& c) -> Ref { return &c.web.config_file; }, false, "web.config.file"},
+      {"web.health_without_auth", "Let /-/healthy and /health answer without basic auth (for probes).",
+       [](Config& c) -> Ref { return &c.web.health_without_auth; }},
       {"web.max_connections", "Connections served at once; more wait.",
        [](Config& c) -> Ref { return &c.web.max_connections; }},
       {"web.max_request_bytes", "Largest request body accepted.",
