@@ -30,5 +30,14 @@ TEST(ClusterCollector, Pve8MatchesGolden) {
   EXPECT_TRUE(testing::matches_golden("cluster_pve8.prom", r.text));
 }
 
+TEST(ClusterCollector, Api500FailsOnlyThisCollector) {
+  FixtureApi api("pve9-three-nodes", {{"/version", testing::http_500("/version")}});
+  const std::string text = testing::run_through_runner({"cluster", "ha"}, api);
+  EXPECT_NE(text.find("pve_exporter_collector_success{collector=\"cluster\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(testing::matches_golden("cluster_pve9_fail500.prom", text));
+}
+
 }  // namespace
 }  // namespace pvex

@@ -30,5 +30,14 @@ TEST(HaCollector, Pve8MatchesGolden) {
   EXPECT_TRUE(testing::matches_golden("ha_pve8.prom", r.text));
 }
 
+TEST(HaCollector, Api500FailsOnlyThisCollector) {
+  FixtureApi api("pve9-three-nodes",
+                 {{"/cluster/ha/status/current", testing::http_500("/cluster/ha/status/current")}});
+  const std::string text = testing::run_through_runner({"cluster", "ha"}, api);
+  EXPECT_NE(text.find("pve_exporter_collector_success{collector=\"ha\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_TRUE(testing::matches_golden("ha_pve9_fail500.prom", text));
+}
+
 }  // namespace
 }  // namespace pvex

@@ -30,5 +30,44 @@ TEST(NodeCollector, Pve8MatchesGolden) {
   EXPECT_TRUE(testing::matches_golden("node_pve8.prom", r.text));
 }
 
+TEST(NodeCollector, Api500FailsOnlyThisCollector) {
+  FixtureApi api("pve9-three-nodes",
+                 {{"/nodes/pve2/status", testing::http_500("/nodes/pve2/status")}});
+  const std::string text = testing::run_through_runner({"cluster", "node"}, api);
+  EXPECT_NE(text.find("pve_exporter_collector_success{collector=\"node\"} 0\n"), std::string::npos)
+      << text;
+  EXPECT_TRUE(testing::matches_golden("node_pve9_fail500.prom", text));
+}
+
+}  // namespace
+}  // namespace pvex
+
+namespace pvex {
+namespace {
+
+TEST(NodeCollector, OfflineAndFailedNodesAreDownWithNothingElse) {
+  testing::FixtureApi api("pve9-three-nodes",
+                          {{"/nodes/pve2/status", testing::http_500("/nodes/pve2/status")}});
+  testing::CollectorRun r = testing::run_collector(collectors::collect_node, api);
+  ASSERT_FALSE(r.result.has_value());
+  EXPECT_EQ(r.result.error().kind, ErrorKind::http);
+  EXPECT_NE(r.text.find("pve_node_up{node=\"pve2\"} 0\n"), std::string::npos);
+  EXPECT_NE(r.text.find("pve_node_up{node=\"pve3\"} 0\n"), std::string::npos);
+  EXPECT_NE(r.text.find("pve_node_up{node=\"pve1\"} 1\n"), std::string::npos);
+  EXPECT_NE(r.text.find("pve_node_memory_total_bytes{node=\"pve1\"} 67285377024\n"),
+            std::string::npos);
+  EXPECT_EQ(r.text.find("pve_node_memory_total_bytes{node=\"pve2\"}"), std::string::npos);
+  EXPECT_TRUE(r.out.problems().empty());
+}
+
+TEST(NodeCollector, ClusterStatusFailureFailsWithoutSeries) {
+  testing::FixtureApi api("pve9-three-nodes",
+                          {{"/cluster/status", testing::http_500("/cluster/status")}});
+  testing::CollectorRun r = testing::run_collector(collectors::collect_node, api);
+  ASSERT_FALSE(r.result.has_value());
+  EXPECT_EQ(r.out.series_count(), 0u);
+  EXPECT_EQ(r.asked, std::vector<std::string>{"/cluster/status"});
+}
+
 }  // namespace
 }  // namespace pvex

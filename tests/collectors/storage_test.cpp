@@ -30,5 +30,15 @@ TEST(StorageCollector, Pve8MatchesGolden) {
   EXPECT_TRUE(testing::matches_golden("storage_pve8.prom", r.text));
 }
 
+TEST(StorageCollector, Api500FailsOnlyThisCollector) {
+  FixtureApi api("pve9-three-nodes",
+                 {{"/nodes/pve1/storage", testing::http_500("/nodes/pve1/storage")}});
+  const std::string text = testing::run_through_runner({"cluster", "storage"}, api);
+  EXPECT_NE(text.find("pve_exporter_collector_success{collector=\"storage\"} 0\n"),
+            std::string::npos)
+      << text;
+  EXPECT_TRUE(testing::matches_golden("storage_pve9_fail500.prom", text));
+}
+
 }  // namespace
 }  // namespace pvex
