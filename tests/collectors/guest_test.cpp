@@ -186,3 +186,28 @@ TEST(CanonicalTags, SplitsOnAnySeparatorSortsAndDeduplicates) {
 
 }  // namespace
 }  // namespace pvex
+
+namespace pvex {
+namespace {
+
+TEST(GuestCollector, BalloonConfigurationOfAStoppedGuest) {
+  std::string qemu = testing::read_fixture("pve9-three-nodes", "/nodes/pve1/qemu?full=1");
+  const std::string anchor = "\"vmid\":102,";
+  ASSERT_NE(qemu.find(anchor), std::string::npos);
+  qemu.insert(qemu.find(anchor) + anchor.size(), "\"balloon_min\":1073741824,\"shares\":500,");
+  testing::FixtureApi api("pve9-three-nodes", {{"/nodes/pve1/qemu?full=1", testing::body(qemu)}});
+  testing::CollectorRun r = testing::run_collector(collectors::collect_guest, api);
+  ASSERT_TRUE(r.result.has_value());
+  EXPECT_TRUE(r.out.problems().empty());
+  EXPECT_NE(r.text.find("pve_guest_balloon_min_bytes{node=\"pve1\",type=\"qemu\",vmid=\"102\",name="
+                        "\"tmpl-debian\"} 1073741824\n"),
+            std::string::npos);
+  EXPECT_NE(r.text.find("pve_guest_balloon_shares{node=\"pve1\",type=\"qemu\",vmid=\"102\",name="
+                        "\"tmpl-debian\"} 500\n"),
+            std::string::npos);
+  EXPECT_EQ(r.text.find("pve_guest_balloon_actual_bytes{node=\"pve1\",type=\"qemu\",vmid=\"102\""),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace pvex
