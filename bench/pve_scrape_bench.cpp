@@ -31,12 +31,14 @@ double peak_rss_mb() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
-/// args: nodes, guests per node, latency in ms, requests in flight (client and session bound).
+/// args: nodes, guests per node, latency in ms, requests in flight (client and session bound),
+/// per-drive series on (1) or off (0).
 void BM_NativeScrape(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const int per_node = static_cast<int>(state.range(1));
   const int latency = static_cast<int>(state.range(2));
   const size_t in_flight = static_cast<size_t>(state.range(3));
+  const bool per_drive = state.range(4) != 0;
   Result<testing::SimProcess> sim = testing::SimProcess::start(
       {"--nodes", std::to_string(nodes), "--guests-per-node", std::to_string(per_node), "--latency-ms",
        std::to_string(latency), "--token", "bench@pve!bench=secret", "--static"});
@@ -51,6 +53,7 @@ void BM_NativeScrape(benchmark::State& state) {
   cfg.api.token_secret = "secret";
   cfg.api.ca_file = sim->ca_file();
   cfg.api.max_in_flight = in_flight;
+  cfg.guests.per_drive = per_drive;
   cfg.collectors_disable_defaults = true;
   for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"}) cfg.collectors[c] = true;
   Result<std::shared_ptr<pve::Client>> client = pve::Client::create(cfg.api);
@@ -90,12 +93,13 @@ void BM_NativeScrape(benchmark::State& state) {
 }
 
 BENCHMARK(BM_NativeScrape)
-    ->ArgNames({"nodes", "guests_per_node", "latency_ms", "in_flight"})
-    ->Args({10, 1, 0, 8})
-    ->Args({10, 100, 0, 8})
-    ->Args({10, 100, 20, 8})
-    ->Args({10, 100, 20, 64})
-    ->Args({10, 1000, 0, 8})
+    ->ArgNames({"nodes", "guests_per_node", "latency_ms", "in_flight", "per_drive"})
+    ->Args({10, 1, 0, 8, 1})
+    ->Args({10, 100, 0, 8, 1})
+    ->Args({10, 100, 20, 8, 1})
+    ->Args({10, 100, 20, 64, 1})
+    ->Args({10, 1000, 0, 8, 1})
+    ->Args({10, 1000, 0, 8, 0})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(10);
