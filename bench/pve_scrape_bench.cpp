@@ -40,8 +40,8 @@ void BM_NativeScrape(benchmark::State& state) {
   const size_t in_flight = static_cast<size_t>(state.range(3));
   const bool per_drive = state.range(4) != 0;
   Result<testing::SimProcess> sim = testing::SimProcess::start(
-      {"--nodes", std::to_string(nodes), "--guests-per-node", std::to_string(per_node), "--latency-ms",
-       std::to_string(latency), "--token", "bench@pve!bench=secret", "--static"});
+      {"--nodes", std::to_string(nodes), "--guests-per-node", std::to_string(per_node),
+       "--latency-ms", std::to_string(latency), "--token", "bench@pve!bench=secret", "--static"});
   if (!sim) {
     state.SkipWithError(sim.error().message.c_str());
     return;
@@ -55,7 +55,8 @@ void BM_NativeScrape(benchmark::State& state) {
   cfg.api.max_in_flight = in_flight;
   cfg.guests.per_drive = per_drive;
   cfg.collectors_disable_defaults = true;
-  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"}) cfg.collectors[c] = true;
+  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"})
+    cfg.collectors[c] = true;
   Result<std::shared_ptr<pve::Client>> client = pve::Client::create(cfg.api);
   if (!client) {
     state.SkipWithError(client.error().message.c_str());
