@@ -6,6 +6,7 @@
 namespace pvex::collectors {
 
 // Each collector's one public function, declared beside its table row.
+Result<void> collect_certificates(Scrape&, metrics::MetricSet&);
 Result<void> collect_cluster(Scrape&, metrics::MetricSet&);
 Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
 Result<void> collect_guest(Scrape&, metrics::MetricSet&);
@@ -21,6 +22,9 @@ Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 namespace {
 
 const CollectorSpec k_registry[] = {
+    {"certificates", Default::enabled, NeedsApi::yes,
+     "Validity (not before / not after) of the TLS certificates of every online node (/nodes/{node}/certificates/info).",
+     collect_certificates},
     {"cluster", Default::enabled, NeedsApi::yes,
      "Cluster quorum, membership (online, node id, subscription level) and PVE version (/cluster/status, /version).",
      collect_cluster},
