@@ -16,6 +16,7 @@ Result<void> collect_network(Scrape&, metrics::MetricSet&);
 Result<void> collect_node(Scrape&, metrics::MetricSet&);
 Result<void> collect_pve_zfs(Scrape&, metrics::MetricSet&);
 Result<void> collect_storage(Scrape&, metrics::MetricSet&);
+Result<void> collect_subscription(Scrape&, metrics::MetricSet&);
 Result<void> collect_zfs(Scrape&, metrics::MetricSet&);
 Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 
@@ -57,6 +58,10 @@ const CollectorSpec k_registry[] = {
      "Every storage of every online node: size, used, available, active, enabled, shared, type and content "
      "(/nodes/{node}/storage).",
      collect_storage},
+    {"subscription", Default::disabled, NeedsApi::yes,
+     "Subscription status, next due date and last check of every online node (/nodes/{node}/subscription; one "
+     "call per node, off by default: the level is in the cluster collector).",
+     collect_subscription},
     {"zfs", Default::enabled, NeedsApi::no,
      "ZFS kernel statistics from <procfs>/spl/kstat/zfs: ARC, L2ARC, DMU, ZIL, pools, datasets.",
      collect_zfs},
