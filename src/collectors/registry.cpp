@@ -6,6 +6,7 @@
 namespace pvex::collectors {
 
 // Each collector's one public function, declared beside its table row.
+Result<void> collect_api(Scrape&, metrics::MetricSet&);
 Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
 Result<void> collect_pve_zfs(Scrape&, metrics::MetricSet&);
 Result<void> collect_zfs(Scrape&, metrics::MetricSet&);
@@ -14,6 +15,9 @@ Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 namespace {
 
 const CollectorSpec k_registry[] = {
+    {"api", Default::enabled, NeedsApi::yes,
+     "Exporter self-metrics of the PVE API client: requests by endpoint and status, latency histogram.",
+     collect_api},
     {"exporter", Default::enabled, NeedsApi::no,
      "Exporter self-metrics: build info and process CPU, memory and file descriptors.",
      collect_exporter},

@@ -174,8 +174,11 @@ void render_datasets(const std::vector<zfs::DatasetSpace>& datasets,
   }
 }
 
-/// Runs one command; a non-zero exit becomes an error carrying the first stderr line.
-Result<std::string> run(const std::vector<std::string>& argv, pve::Clock::time_point deadline) {
+/// Runs one command under its own time limit (capped by the scrape deadline); a non-zero exit
+/// becomes an error carrying the first stderr line.
+Result<std::string> run(const std::vector<std::string>& argv, const Scrape& scrape) {
+  const pve::Clock::time_point deadline =
+      std::min(scrape.deadline(), pve::Clock::now() + scrape.config().zfs.command_timeout);
   Result<zfs::CommandOutput> r = zfs::run_command(argv, deadline);
   if (!r) return fail(r.error());
   if (r->exit_code != 0) return fail(ErrorKind::io, zfs::describe_failure(argv, *r));
@@ -186,10 +189,8 @@ Result<std::string> run(const std::vector<std::string>& argv, pve::Clock::time_p
 
 Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   const config::ZfsConfig& cfg = scrape.config().zfs;
-  const pve::Clock::time_point deadline =
-      std::min(scrape.deadline(), pve::Clock::now() + cfg.command_timeout);
-  Result<std::string> list = run(
-      {cfg.zpool_command, "list", "-Hp", "-o", std::string(zfs::k_zpool_list_columns)}, deadline);
+  Result<std::string> list =
+      run({cfg.zpool_command, "list", "-Hp", "-o", std::string(zfs::k_zpool_list_columns)}, scrape);
   if (!list) {
     if (list.error().kind == ErrorKind::not_found) return {};  // no ZFS tools here: nothing to say
     return fail(list.error());
@@ -199,7 +200,7 @@ Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   render_pools(*pools, out);
   if (pools->empty()) return {};
 
-  Result<std::string> status = run({cfg.zpool_command, "status", "-p"}, deadline);
+  Result<std::string> status = run({cfg.zpool_command, "status", "-p"}, scrape);
   if (!status) return fail(status.error());
   Result<std::vector<zfs::PoolStatus>> tree = zfs::parse_zpool_status(*status);
   if (!tree) return fail(tree.error());
@@ -211,7 +212,7 @@ Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   if (!filter) return fail(filter.error());
   Result<std::string> zfs_list = run({cfg.zfs_command, "list", "-Hp", "-t", "filesystem,volume",
                                       "-o", std::string(zfs::k_zfs_list_columns)},
-                                     deadline);
+                                     scrape);
   if (!zfs_list) return fail(zfs_list.error());
   Result<std::vector<zfs::DatasetSpace>> datasets = zfs::parse_zfs_list(*zfs_list);
   if (!datasets) return fail(datasets.error());

@@ -626,6 +626,17 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   return a;
 }
 
+std::vector<OptionDoc> option_docs() {
+  std::vector<OptionDoc> out;
+  Config defaults;
+  for (const Option& o : options()) {
+    std::string env = env_of(o);
+    for (const std::string& a : o.env_aliases) env += ", " + a;
+    out.push_back(OptionDoc{o.key, flag_of(o), env, describe_value(o.ref(defaults)), o.help});
+  }
+  return out;
+}
+
 std::string describe(const Config& config) {
   Config copy = config;
   std::string out = "# effective configuration (secrets redacted)\n";
