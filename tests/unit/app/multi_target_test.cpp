@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "app/scrape.hpp"
+#include "metrics/text_format.hpp"
 #include "unit/compat/compat_fetch.hpp"
 
 namespace pvex::app {
@@ -262,6 +263,12 @@ TEST(MultiTarget, SelfMetricsByModule) {
   ASSERT_NE(errors, nullptr);
   EXPECT_EQ(errors->family.type, metrics::Type::counter);
   EXPECT_EQ(errors->values, (std::vector<double>{0, 0}));
+  std::string text;
+  metrics::write(self, metrics::Format::prometheus_text, text);
+  EXPECT_TRUE(contains(text, "# TYPE pve_collection_duration_seconds summary\n"));
+  EXPECT_TRUE(contains(text, "pve_collection_duration_seconds_count{module=\"default\"} 2\n"));
+  EXPECT_TRUE(contains(text, "pve_collection_duration_seconds_count{module=\"other\"} 0\n"));
+  EXPECT_TRUE(contains(text, "pve_request_errors_total{module=\"other\"} 0\n"));
 }
 
 TEST(MultiTarget, NativeProfileRunsTheNativeApiCollectors) {
