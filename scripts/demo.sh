@@ -30,9 +30,24 @@ if [ -z "${PVE_HOST:-}" ]; then
   port=$(cat "$work/port")
   printf '%s' "${token#*=}" >"$work/token"
   chmod 600 "$work/token"
-  args+=(--api.host "127.0.0.1:$port" --api.token-id "${token%%=*}" --api.token-secret-file "$work/token"
-         --api.ca-file "$work/ca.pem")
+  # A module for /pve (the prometheus-pve-exporter style endpoint); the simulator's certificate
+  # is self-signed, and modules have no CA option, so the module skips verification.
+  token_user=${token%%!*}
+  token_name=${token#*!}
+  token_name=${token_name%%=*}
+  cat >"$work/config.yml" <<YAML
+modules:
+  default:
+    user: "$token_user"
+    token_name: "$token_name"
+    token_value: "${token#*=}"
+    verify_ssl: false
+YAML
+  chmod 600 "$work/config.yml"
+  args+=(--config.file "$work/config.yml" --api.host "127.0.0.1:$port" --api.token-id "${token%%=*}"
+         --api.token-secret-file "$work/token" --api.ca-file "$work/ca.pem")
   echo "demo: pve-sim serves a simulated cluster at https://127.0.0.1:$port"
+  echo "demo: peer-compatible endpoint:  curl -s 'http://$listen/pve?target=127.0.0.1:$port&module=default' | head"
 fi
 "$build/pve-exporter" "${args[@]}" "$@" &
 pids+=($!)

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/logging.hpp"
+#include "app/multi_target.hpp"
 #include "app/scrape.hpp"
 #include "config/load.hpp"
 #include "http/auth.hpp"
@@ -32,7 +33,9 @@ const metrics::Family k_scrape_duration{"pve_exporter_scrape_duration_seconds",
 class Exporter {
  public:
   Exporter(config::Config config, std::shared_ptr<pve::Client> client)
-      : m_config(std::move(config)), m_client(std::move(client)) {}
+      : m_config(std::move(config)), m_client(std::move(client)), m_multi(m_config) {}
+
+  http::Response pve(const http::Request& req) { return m_multi.handle(req); }
 
   bool has_api() const { return m_client != nullptr; }
 
@@ -43,6 +46,7 @@ class Exporter {
     if (m_client) session = std::make_unique<pve::Session>(m_client->fetcher(), deadline, m_config.api.max_in_flight);
     collectors::Scrape scrape(m_config, session.get(), deadline, m_client.get());
     metrics::MetricSet set = run_collectors(enabled_collectors(m_config, has_api()), scrape);
+    m_multi.add_self_metrics(set);
     set.add(k_scrape_duration, std::chrono::duration<double>(pve::Clock::now() - start).count(), {});
 
     const metrics::Format format = metrics::negotiate(req.accept);
@@ -64,7 +68,9 @@ class Exporter {
     res.body = fmt::format(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>PVE Exporter</title></head>\n"
         "<body>\n<h1>PVE Exporter</h1>\n<p>Prometheus exporter for Proxmox VE, version {} (revision {}).</p>\n"
-        "<ul>\n<li><a href=\"{}\">Metrics</a></li>\n<li><a href=\"/-/healthy\">Health</a></li>\n"
+        "<ul>\n<li><a href=\"{}\">Metrics</a></li>\n"
+        "<li><a href=\"/pve?target=localhost&amp;module=default\">/pve multi-target scrape (module default)</a></li>\n"
+        "<li><a href=\"/-/healthy\">Health</a></li>\n"
         "<li><a href=\"/-/ready\">Readiness</a></li>\n</ul>\n<h2>Enabled collectors</h2>\n<ul>\n{}</ul>\n"
         "</body></html>\n",
         b.version, b.revision.substr(0, 12), m_config.web.telemetry_path, collectors);
@@ -74,6 +80,7 @@ class Exporter {
  private:
   config::Config m_config;
   std::shared_ptr<pve::Client> m_client;  // null: no PVE target configured
+  MultiTarget m_multi;                     // GET /pve and the peer's self-metrics
 };
 
 int serve(const config::Config& config) {
@@ -104,6 +111,11 @@ int serve(const config::Config& config) {
     spdlog::error("web config: {}", security.error().message);
     return 1;
   }
+  if (security->cert_file.empty() && !config.server_certfile.empty()) {
+    // The peer's --server.certfile/--server.keyfile: HTTPS without a web config file.
+    security->cert_file = config.server_certfile;
+    security->key_file = config.server_keyfile;
+  }
   auto exporter = std::make_shared<Exporter>(config, client);
 
   std::string names;
@@ -115,6 +127,7 @@ int serve(const config::Config& config) {
   http::Routes routes;
   routes.metrics = [exporter](const http::Request& r) { return exporter->metrics(r); };
   routes.landing = [exporter](const http::Request& r) { return exporter->landing(r); };
+  routes.pve = [exporter](const http::Request& r) { return exporter->pve(r); };
   routes.ready = [] { return true; };
   Result<std::unique_ptr<http::Server>> server = http::Server::start(config.web, std::move(routes), std::move(*security));
   if (!server) {
