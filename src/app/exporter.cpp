@@ -1,6 +1,7 @@
 // The program: configuration, logging, the HTTP server and its handlers, signals, shutdown.
 #include "app/exporter.hpp"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
@@ -52,7 +53,8 @@ class Exporter {
     const metrics::Format format = metrics::negotiate(req.accept);
     http::Response res;
     res.content_type = std::string(metrics::content_type(format));
-    res.body.reserve(64 * 1024);
+    // About 100 bytes a series: one allocation instead of a doubling series for big clusters.
+    res.body.reserve(64 * 1024 + set.series_count() * 100);
     metrics::write(set, format, res.body);
     metrics::write_eof(format, res.body);
     return res;
@@ -158,6 +160,10 @@ int serve(const config::Config& config) {
 }  // namespace
 
 int run(int argc, char** argv) {
+  // Scrapes allocate a lot for a short time on several threads; glibc's default of one arena
+  // per thread (8 x cores) keeps that memory resident between scrapes. Two arenas measured half
+  // the peak RSS at 1,000 and 10,000 guests (docs/performance.md) at no measurable CPU cost.
+  mallopt(M_ARENA_MAX, 2);
   Result<config::Loaded> loaded = config::load(argc, argv);
   if (!loaded) {
     std::fprintf(stderr, "pve-exporter: invalid configuration:\n");
