@@ -101,7 +101,7 @@ for arch in $ARCHES; do
 
   build=$BUILD_ROOT/$arch
   log "$arch: configuring and building in $build"
-  cmake -S "$SRC" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+  cmake -S "$SRC" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/toolchains/$(toolchain_of "$arch").cmake" \
     -DPVEX_CROSS_STAGE="$stage" -DPVEX_BUILD_TESTS=OFF -DPVEX_BUILD_BENCH=OFF \
     $(command -v ccache >/dev/null && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache) \

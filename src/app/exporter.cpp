@@ -15,7 +15,9 @@
 #include "app/logging.hpp"
 #include "app/scrape.hpp"
 #include "config/load.hpp"
+#include "http/auth.hpp"
 #include "http/server.hpp"
+#include "pve/client.hpp"
 #include "metrics/text_format.hpp"
 #include "util/version.hpp"
 
@@ -29,16 +31,17 @@ const metrics::Family k_scrape_duration{"pve_exporter_scrape_duration_seconds",
 /// Owns what lives for the whole run and serves the HTTP handlers.
 class Exporter {
  public:
-  explicit Exporter(config::Config config) : m_config(std::move(config)) {}
+  Exporter(config::Config config, std::shared_ptr<pve::Client> client)
+      : m_config(std::move(config)), m_client(std::move(client)) {}
 
-  bool has_api() const { return static_cast<bool>(m_fetch); }
+  bool has_api() const { return m_client != nullptr; }
 
   http::Response metrics(const http::Request& req) const {
     const auto start = pve::Clock::now();
     const pve::Clock::time_point deadline = scrape_deadline(m_config, req.scrape_timeout_seconds, start);
     std::unique_ptr<pve::Session> session;
-    if (m_fetch) session = std::make_unique<pve::Session>(m_fetch, deadline, m_config.api.max_in_flight);
-    collectors::Scrape scrape(m_config, session.get(), deadline);
+    if (m_client) session = std::make_unique<pve::Session>(m_client->fetcher(), deadline, m_config.api.max_in_flight);
+    collectors::Scrape scrape(m_config, session.get(), deadline, m_client.get());
     metrics::MetricSet set = run_collectors(enabled_collectors(m_config, has_api()), scrape);
     set.add(k_scrape_duration, std::chrono::duration<double>(pve::Clock::now() - start).count(), {});
 
@@ -70,7 +73,7 @@ class Exporter {
 
  private:
   config::Config m_config;
-  pve::FetchFn m_fetch;  // empty: no PVE target configured
+  std::shared_ptr<pve::Client> m_client;  // null: no PVE target configured
 };
 
 int serve(const config::Config& config) {
@@ -82,11 +85,26 @@ int serve(const config::Config& config) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto exporter = std::make_shared<Exporter>(config);
-  if (config.api.host.empty())
+  std::shared_ptr<pve::Client> client;
+  if (config.api.host.empty()) {
     spdlog::info("no PVE host configured (api.host / PVE_HOST): PVE collectors are off");
-  if (config.api.insecure_skip_verify)
-    spdlog::warn("TLS certificate verification of the PVE API is off (api.insecure_skip_verify)");
+  } else {
+    Result<std::shared_ptr<pve::Client>> created = pve::Client::create(config.api);
+    if (!created) {
+      spdlog::error("PVE API client: {}", created.error().message);
+      return 1;
+    }
+    client = std::move(*created);
+    if (config.api.insecure_skip_verify)
+      spdlog::warn("TLS certificate verification of the PVE API is off (api.insecure_skip_verify)");
+    spdlog::info("PVE target {}", client->base_url());
+  }
+  Result<http::Security> security = http::make_security(config.web);
+  if (!security) {
+    spdlog::error("web config: {}", security.error().message);
+    return 1;
+  }
+  auto exporter = std::make_shared<Exporter>(config, client);
 
   std::string names;
   for (const collectors::CollectorSpec* spec : enabled_collectors(config, exporter->has_api()))
@@ -98,7 +116,7 @@ int serve(const config::Config& config) {
   routes.metrics = [exporter](const http::Request& r) { return exporter->metrics(r); };
   routes.landing = [exporter](const http::Request& r) { return exporter->landing(r); };
   routes.ready = [] { return true; };
-  Result<std::unique_ptr<http::Server>> server = http::Server::start(config.web, std::move(routes));
+  Result<std::unique_ptr<http::Server>> server = http::Server::start(config.web, std::move(routes), std::move(*security));
   if (!server) {
     spdlog::error("{}", server.error().message);
     return 1;
@@ -109,7 +127,8 @@ int serve(const config::Config& config) {
     Result<config::ListenAddress> la = config::parse_listen_address(config.web.listen_addresses[i]);
     addresses += fmt::format("{}{}:{}", addresses.empty() ? "" : " ", la->host.empty() ? "*" : la->host, ports[i]);
   }
-  spdlog::info("listening on {} metrics_path={}", addresses, config.web.telemetry_path);
+  spdlog::info("listening on {} metrics_path={} tls={}", addresses, config.web.telemetry_path,
+               config.web.config_file.empty() ? "off" : "per web config");
   sd_notify(0, "READY=1");
 
   int sig = 0;

@@ -7,6 +7,7 @@
 
 #include "config/config.hpp"
 #include "metrics/metric_set.hpp"
+#include "pve/client.hpp"
 #include "pve/session.hpp"
 #include "util/result.hpp"
 
@@ -16,19 +17,23 @@ namespace pvex::collectors {
 /// target is configured) and the deadline. Shared by the collectors of one scrape.
 class Scrape {
  public:
-  Scrape(const config::Config& config, pve::Session* api, pve::Clock::time_point deadline)
-      : m_config(config), m_api(api), m_deadline(deadline) {}
+  Scrape(const config::Config& config, pve::Session* api, pve::Clock::time_point deadline,
+         const pve::Client* client = nullptr)
+      : m_config(config), m_api(api), m_deadline(deadline), m_client(client) {}
 
   const config::Config& config() const { return m_config; }
   bool has_api() const { return m_api != nullptr; }
   /// The API session; only for collectors whose spec says `needs_api` (the runner checks).
   pve::Session& api() const { return *m_api; }
   pve::Clock::time_point deadline() const { return m_deadline; }
+  /// The long-lived client behind the session, for its request statistics; may be null.
+  const pve::Client* client() const { return m_client; }
 
  private:
   const config::Config& m_config;
   pve::Session* m_api;
   pve::Clock::time_point m_deadline;
+  const pve::Client* m_client;
 };
 
 /// A collector adds what it could to `out` and returns an error if anything failed; partial

@@ -6,6 +6,7 @@
 namespace pvex::collectors {
 
 // Each collector's one public function, declared beside its table row.
+Result<void> collect_api(Scrape&, metrics::MetricSet&);
 Result<void> collect_certificates(Scrape&, metrics::MetricSet&);
 Result<void> collect_cluster(Scrape&, metrics::MetricSet&);
 Result<void> collect_exporter(Scrape&, metrics::MetricSet&);
@@ -24,6 +25,9 @@ Result<void> collect_zpool(Scrape&, metrics::MetricSet&);
 namespace {
 
 const CollectorSpec k_registry[] = {
+    {"api", Default::enabled, NeedsApi::yes,
+     "Exporter self-metrics of the PVE API client: requests by endpoint and status, latency histogram.",
+     collect_api},
     {"certificates", Default::enabled, NeedsApi::yes,
      "Validity (not before / not after) of the TLS certificates of every online node (/nodes/{node}/certificates/info).",
      collect_certificates},

@@ -112,26 +112,6 @@ void add_optional(const Family& f, const std::optional<T>& v,
   if (v) out.add(f, static_cast<double>(*v), labels);
 }
 
-/// One 0/1 series per known state; an unknown state gets one more series with value 1.
-void add_state_set(const Family& f, std::span<const std::string_view> states,
-                   std::string_view current, std::vector<std::string_view> labels,
-                   metrics::MetricSet& out) {
-  bool known = false;
-  labels.emplace_back();
-  std::string lower;
-  for (std::string_view s : states) {
-    known = known || s == current;
-    lower = util::to_lower(s);
-    labels.back() = lower;
-    out.add(f, s == current ? 1 : 0, std::span<const std::string_view>(labels));
-  }
-  if (!known && !current.empty()) {
-    lower = util::to_lower(current);
-    labels.back() = lower;
-    out.add(f, 1, std::span<const std::string_view>(labels));
-  }
-}
-
 void render_pools(const std::vector<zfs::PoolSpace>& pools, metrics::MetricSet& out) {
   for (const zfs::PoolSpace& p : pools) {
     add_optional(k_size, p.size_bytes, {p.name}, out);
@@ -142,7 +122,7 @@ void render_pools(const std::vector<zfs::PoolSpace>& pools, metrics::MetricSet& 
     add_optional(k_frag, p.fragmentation_percent, {p.name}, out);
     add_optional(k_capacity, p.capacity_percent, {p.name}, out);
     add_optional(k_dedup, p.dedup_ratio, {p.name}, out);
-    add_state_set(k_health, k_pool_states, p.health, {p.name}, out);
+    out.add_state_set(k_health, k_pool_states, p.health, {p.name});
   }
 }
 
@@ -151,7 +131,7 @@ void render_status(const std::vector<zfs::PoolStatus>& pools, metrics::MetricSet
     add_optional(k_data_errors, p.data_errors, {p.name}, out);
     for (const zfs::Vdev& v : p.vdevs) {
       if (v.state.empty()) continue;  // class headers: logs, cache, spares, ...
-      add_state_set(k_vdev_state, k_vdev_states, v.state, {p.name, v.path}, out);
+      out.add_state_set(k_vdev_state, k_vdev_states, v.state, {p.name, v.path});
       add_optional(k_vdev_read, v.read_errors, {p.name, v.path}, out);
       add_optional(k_vdev_write, v.write_errors, {p.name, v.path}, out);
       add_optional(k_vdev_cksum, v.checksum_errors, {p.name, v.path}, out);
@@ -174,8 +154,11 @@ void render_datasets(const std::vector<zfs::DatasetSpace>& datasets,
   }
 }
 
-/// Runs one command; a non-zero exit becomes an error carrying the first stderr line.
-Result<std::string> run(const std::vector<std::string>& argv, pve::Clock::time_point deadline) {
+/// Runs one command under its own time limit (capped by the scrape deadline); a non-zero exit
+/// becomes an error carrying the first stderr line.
+Result<std::string> run(const std::vector<std::string>& argv, const Scrape& scrape) {
+  const pve::Clock::time_point deadline =
+      std::min(scrape.deadline(), pve::Clock::now() + scrape.config().zfs.command_timeout);
   Result<zfs::CommandOutput> r = zfs::run_command(argv, deadline);
   if (!r) return fail(r.error());
   if (r->exit_code != 0) return fail(ErrorKind::io, zfs::describe_failure(argv, *r));
@@ -186,10 +169,8 @@ Result<std::string> run(const std::vector<std::string>& argv, pve::Clock::time_p
 
 Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   const config::ZfsConfig& cfg = scrape.config().zfs;
-  const pve::Clock::time_point deadline =
-      std::min(scrape.deadline(), pve::Clock::now() + cfg.command_timeout);
-  Result<std::string> list = run(
-      {cfg.zpool_command, "list", "-Hp", "-o", std::string(zfs::k_zpool_list_columns)}, deadline);
+  Result<std::string> list =
+      run({cfg.zpool_command, "list", "-Hp", "-o", std::string(zfs::k_zpool_list_columns)}, scrape);
   if (!list) {
     if (list.error().kind == ErrorKind::not_found) return {};  // no ZFS tools here: nothing to say
     return fail(list.error());
@@ -199,7 +180,7 @@ Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   render_pools(*pools, out);
   if (pools->empty()) return {};
 
-  Result<std::string> status = run({cfg.zpool_command, "status", "-p"}, deadline);
+  Result<std::string> status = run({cfg.zpool_command, "status", "-p"}, scrape);
   if (!status) return fail(status.error());
   Result<std::vector<zfs::PoolStatus>> tree = zfs::parse_zpool_status(*status);
   if (!tree) return fail(tree.error());
@@ -211,7 +192,7 @@ Result<void> collect_zpool(Scrape& scrape, metrics::MetricSet& out) {
   if (!filter) return fail(filter.error());
   Result<std::string> zfs_list = run({cfg.zfs_command, "list", "-Hp", "-t", "filesystem,volume",
                                       "-o", std::string(zfs::k_zfs_list_columns)},
-                                     deadline);
+                                     scrape);
   if (!zfs_list) return fail(zfs_list.error());
   Result<std::vector<zfs::DatasetSpace>> datasets = zfs::parse_zfs_list(*zfs_list);
   if (!datasets) return fail(datasets.error());

@@ -26,7 +26,7 @@ struct ApiConfig {
   bool insecure_skip_verify = false;
   std::string ca_file;
   std::string fingerprint;  // pinned SHA-256 of the server certificate, hex (colons allowed)
-  size_t max_in_flight = 8;                     // concurrent requests per target
+  size_t max_in_flight = 16;  // concurrent requests per target (measured: docs/performance.md)
   size_t max_response_bytes = 256 * 1024 * 1024;  // a larger answer is an error
   milliseconds connect_timeout{3000};
 
@@ -102,6 +102,10 @@ struct Config {
   std::map<std::string, bool> collectors;  // explicit --collector.X / --no-collector.X choices
   bool collectors_disable_defaults = false;
   std::map<std::string, Module> modules;   // for /pve
+  // The compatibility profile (/pve, src/compat/): the peer's --collector.X / --no-collector.X
+  // choices by its collector names (absent: on), and its --server.keyfile / --server.certfile.
+  std::map<std::string, bool> compat_collectors;
+  std::string server_keyfile, server_certfile;
 };
 
 }  // namespace pvex::config

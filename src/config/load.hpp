@@ -32,6 +32,18 @@ using Getenv = std::function<const char*(const char*)>;
 Result<Loaded> load(int argc, const char* const* argv, const Getenv& getenv);
 Result<Loaded> load(int argc, const char* const* argv);
 
+/// One configuration option as the documentation shows it.
+struct OptionDoc {
+  std::string key;      // YAML path: api.token_secret_file
+  std::string flag;     // --api.token-secret-file
+  std::string env;      // PVE_EXPORTER_API_TOKEN_SECRET_FILE plus accepted aliases, comma-separated
+  std::string default_value;
+  std::string help;
+};
+
+/// Every option of the table, in table order (docs/configuration.md is checked against it).
+std::vector<OptionDoc> option_docs();
+
 /// The effective configuration as YAML with secrets redacted (for --config.check).
 std::string describe(const Config& config);
 

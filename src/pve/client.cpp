@@ -155,6 +155,7 @@ struct Response {
   std::string curl_error;
   bool too_large = false;
   double seconds = 0;
+  long new_connections = 0;
 };
 
 struct Transfer {
@@ -225,7 +226,8 @@ struct Client::Impl {
   size_t max_response_bytes = 0;
   milliseconds connect_timeout{3000};
 
-  // Shared connection/DNS/TLS-session caches across the pooled easy handles.
+  // DNS and TLS-session caches shared by the pooled easy handles. Connections stay with their
+  // handle (a shared connection cache would close all but CURLOPT_MAXCONNECTS of them).
   CURLSH* share = nullptr;
   std::mutex share_locks[CURL_LOCK_DATA_LAST];
 
@@ -262,6 +264,7 @@ struct Client::Impl {
     uint64_t count = 0;
   };
   std::map<std::string, Hist> latencies;
+  uint64_t connections_opened = 0;
 
   ~Impl() {
     idle.clear();
@@ -313,7 +316,7 @@ struct Client::Impl {
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    auto remaining = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     long remaining_ms = std::max<long>(1, static_cast<long>(remaining.count()));
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, remaining_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
@@ -363,6 +366,7 @@ struct Client::Impl {
     r.curl = curl_easy_perform(h);
     r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r.new_connections);
     r.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(r.curl);
     if (r.curl == CURLE_FILESIZE_EXCEEDED) r.too_large = true;
     // Curl's messages can quote the URL, never the cookie or headers: safe to keep.
@@ -381,6 +385,7 @@ struct Client::Impl {
     else
       code = "error";
     std::lock_guard lock(stats_mutex);
+    connections_opened += static_cast<uint64_t>(std::max(0L, r.new_connections));
     ++request_counts[{endpoint, code}];
     Hist& hist = latencies[endpoint];
     for (size_t i = 0; i < latency_buckets().size(); ++i)
@@ -619,7 +624,6 @@ Result<std::shared_ptr<Client>> Client::create(const config::ApiConfig& api) {
     curl_share_setopt(impl->share, CURLSHOPT_USERDATA, impl.get());
     curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-    curl_share_setopt(impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
   }
   return std::shared_ptr<Client>(new Client(std::move(impl)));
 }
@@ -678,6 +682,7 @@ ClientStats Client::stats() const {
     out.requests.push_back(ClientStats::Requests{key.first, key.second, count});
   for (const auto& [endpoint, hist] : m_impl->latencies)
     out.latencies.push_back(ClientStats::Latency{endpoint, hist.counts, hist.sum, hist.count});
+  out.connections_opened = m_impl->connections_opened;
   return out;
 }
 

@@ -35,8 +35,9 @@ struct ClientStats {
     uint64_t count = 0;
     bool operator==(const Latency&) const = default;
   };
-  std::vector<Requests> requests;  // sorted by endpoint, then code
-  std::vector<Latency> latencies;  // sorted by endpoint
+  std::vector<Requests> requests;   // sorted by endpoint, then code
+  std::vector<Latency> latencies;   // sorted by endpoint
+  uint64_t connections_opened = 0;  // new TCP/TLS connections (others reused keep-alive ones)
 };
 
 /// The endpoint template of an API path: the query string dropped and node names, vmids,

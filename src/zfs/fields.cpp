@@ -439,6 +439,17 @@ bool ends_with_any(SV s, std::span<const SV> suffixes) {
 
 constexpr SV k_byte_suffixes[] = {"_bytes", "_size", "_asize"};
 
+struct Rename {
+  SV file, field, name;
+};
+constexpr Rename k_gauge_renames[] = {
+    {"arcstats", "l2_log_blk_count", "l2_log_blocks"},
+    {"dbufstats", "cache_count", "cache_buffers"},
+    {"dbufstats", "metadata_cache_count", "metadata_cache_buffers"},
+    {"dbufstats", "hash_table_count", "hash_tables"},
+    {"dbufstats", "hash_mutex_count", "hash_mutexes"},
+};
+
 /// `cache_level_11_bytes` -> `cache_level_N_bytes`: indexed rows are listed once in the tables.
 std::string with_index_placeholder(SV field) {
   std::string out;
@@ -489,6 +500,12 @@ FieldType classify(const FileSpec& spec, std::string_view field) {
 }
 
 std::string metric_name(const FileSpec& spec, std::string_view field, const FieldType& type) {
+  // Gauges must not end in `_count` (reserved for histograms and summaries): documented
+  // fields get a plain name, unknown ones the suffix `_value`.
+  if (type.kind == Kind::gauge) {
+    for (const Rename& r : k_gauge_renames)
+      if (r.file == spec.file && r.field == field) field = r.name;
+  }
   if (!spec.strip_prefix.empty() && util::starts_with(field, spec.strip_prefix) &&
       field.size() > spec.strip_prefix.size())
     field.remove_prefix(spec.strip_prefix.size());
@@ -506,6 +523,10 @@ std::string metric_name(const FileSpec& spec, std::string_view field, const Fiel
       name.find("_bytes_") == std::string::npos)
     name += "_bytes";
   if (type.unit == Unit::fraction) name += "_ratio";
+  if (type.kind == Kind::gauge &&
+      (util::ends_with(name, "_count") || util::ends_with(name, "_sum") ||
+       util::ends_with(name, "_bucket")))
+    name += "_value";
   if (type.kind == Kind::counter) name += "_total";
   return name;
 }

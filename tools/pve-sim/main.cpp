@@ -1,4 +1,6 @@
 // pve-sim entry point: parse flags, build the cluster and certificate, serve until SIGTERM/SIGINT.
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -105,24 +107,30 @@ int main(int argc, char** argv) {
               options.listen_host.c_str(), port);
   std::fflush(stdout);
 
+  // bind_to_port() already listens, so connections made after the port file appears queue up.
+  if (!options.port_file.empty()) {
+    if (Result<void> r = write_atomically(options.port_file, std::to_string(port) + "\n"); !r)
+      return die(r.error().message);
+  }
+
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> listen_done{false};
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    stopping = true;
     sim.begin_shutdown();
-    server->stop();
-  });
-  if (!options.port_file.empty()) {
-    if (Result<void> r = write_atomically(options.port_file, std::to_string(port) + "\n"); !r) {
-      std::fprintf(stderr, "pve-sim: %s\n", r.error().message.c_str());
-      kill(getpid(), SIGTERM);
+    // stop() is a no-op until the accept loop runs, so repeat it until the loop has ended.
+    while (!listen_done) {
+      server->stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-  }
-  bool clean = server->listen_after_bind();
-  if (server->is_running() || stopper.joinable()) {
-    // listen_after_bind() returned on its own (error): wake the signal thread.
-    sim.begin_shutdown();
-    kill(getpid(), SIGTERM);
-  }
+  });
+  server->listen_after_bind();
+  listen_done = true;
+  bool failed = !stopping;
+  if (failed) kill(getpid(), SIGTERM);  // the server gave up on its own: release the signal thread
   stopper.join();
-  return clean ? 0 : 0;
+  if (failed) return die("the server stopped unexpectedly");
+  return 0;
 }

@@ -48,13 +48,13 @@ struct SimOptions {
   int threads = 64;
 };
 
-/// Parses argv. Returns ErrorKind::config with CLI11's message (or the help text, with
-/// `help_requested` set) when parsing stops.
+/// What parse_options() found: the options, or (exit_now) a help text to print before exiting 0.
 struct ParseOutcome {
   SimOptions options;
   bool exit_now = false;  // --help or --version: print `message` and exit 0
   std::string message;
 };
+/// Parses and validates argv; ErrorKind::config with a message naming the bad flag.
 Result<ParseOutcome> parse_options(int argc, char** argv);
 
 }  // namespace pvex::sim

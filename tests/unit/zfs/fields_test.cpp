@@ -51,6 +51,9 @@ TEST(MetricName, UnitsSuffixesAndPrefixStripping) {
   EXPECT_EQ(name_of(spec("fm"), "erpt-dropped"), "zfs_fm_erpt_dropped_total");
   EXPECT_EQ(name_of(spec("dbufstats"), "cache_size_bytes_max"), "zfs_dbuf_cache_size_bytes_max");
   EXPECT_EQ(name_of(objset_spec(), "nread"), "zfs_dataset_nread_bytes_total");
+  EXPECT_EQ(name_of(spec("dbufstats"), "cache_count"), "zfs_dbuf_cache_buffers");
+  EXPECT_EQ(name_of(spec("arcstats"), "new_thing_count"), "zfs_arc_new_thing_count_value");
+  EXPECT_EQ(name_of(spec("zil"), "zil_commit_count"), "zfs_zil_commit_count_total");
   EXPECT_EQ(name_of(iostats_spec(), "trim_bytes_written"), "zfs_pool_trim_bytes_written_total");
 }
 
