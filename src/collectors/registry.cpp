@@ -16,6 +16,7 @@ Result<void> collect_host(Scrape&, metrics::MetricSet&);
 Result<void> collect_network(Scrape&, metrics::MetricSet&);
 Result<void> collect_node(Scrape&, metrics::MetricSet&);
 Result<void> collect_pve_zfs(Scrape&, metrics::MetricSet&);
+Result<void> collect_replication(Scrape&, metrics::MetricSet&);
 Result<void> collect_storage(Scrape&, metrics::MetricSet&);
 Result<void> collect_subscription(Scrape&, metrics::MetricSet&);
 Result<void> collect_zfs(Scrape&, metrics::MetricSet&);
@@ -58,6 +59,10 @@ const CollectorSpec k_registry[] = {
     {"pve_zfs", Default::enabled, NeedsApi::yes,
      "ZFS pools and vdevs of every online node via the API (disks/zfs); one call per node and pool.",
      collect_pve_zfs},
+    {"replication", Default::disabled, NeedsApi::yes,
+     "Storage replication jobs of every online node: last sync and try, next sync, failed runs, duration "
+     "(/nodes/{node}/replication; one call per node, off by default).",
+     collect_replication},
     {"storage", Default::enabled, NeedsApi::yes,
      "Every storage of every online node: size, used, available, active, enabled, shared, type and content "
      "(/nodes/{node}/storage).",

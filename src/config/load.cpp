@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <variant>
@@ -496,6 +497,18 @@ void finalize(Config& c, Problems& problems) {
   if (c.scrape.timeout.count() <= 0) problems.add("scrape.timeout: must be positive");
   if (c.zfs.command_timeout.count() <= 0) problems.add("zfs.command_timeout: must be positive");
   c.host.procfs = c.zfs.procfs;
+  // Regular expressions are checked here, so a bad one stops the start, not every scrape.
+  const std::pair<const char*, const std::string*> patterns[] = {
+      {"guests.include_name", &c.guests.include_name}, {"guests.exclude_name", &c.guests.exclude_name},
+      {"zfs.dataset_include", &c.zfs.dataset_include}, {"zfs.dataset_exclude", &c.zfs.dataset_exclude}};
+  for (const auto& [key, pattern] : patterns) {
+    if (pattern->empty()) continue;
+    try {
+      std::regex re(*pattern, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      problems.add(fmt::format("{}: \"{}\" is not a valid regular expression: {}", key, *pattern, e.what()));
+    }
+  }
 
   for (const auto& [name, m] : c.modules) {
     if (m.user.empty()) problems.add(fmt::format("modules.{}: user is required", name));

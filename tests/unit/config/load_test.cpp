@@ -299,3 +299,19 @@ TEST(ParseListenAddress, Forms) {
 
 }  // namespace
 }  // namespace pvex::config
+
+namespace pvex::config {
+namespace {
+
+TEST(ConfigLoad, InvalidRegularExpressionsAreStartupErrors) {
+  std::vector<const char*> argv{"pve-exporter", "--guests.include-name", "web-(", "--zfs.dataset-exclude", "*x"};
+  Result<Loaded> r = load(static_cast<int>(argv.size()), argv.data(), [](const char*) -> const char* { return nullptr; });
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("guests.include_name: \"web-(\" is not a valid regular expression"), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("zfs.dataset_exclude: \"*x\" is not a valid regular expression"), std::string::npos)
+      << r.error().message;
+}
+
+}  // namespace
+}  // namespace pvex::config
