@@ -8,7 +8,7 @@ FROM ${DEBIAN_IMAGE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      build-essential cmake ninja-build pkg-config \
+      build-essential cmake ninja-build pkg-config git \
       libcurl4-openssl-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev \
       libspdlog-dev libfmt-dev libexpected-dev zlib1g-dev libssl-dev libcrypt-dev libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*

@@ -3,6 +3,7 @@
 # With PVE_HOST set (and credentials in the environment), the exporter talks to that host instead.
 set -euo pipefail
 build=${1:-build}
+[ $# -gt 0 ] && shift
 listen=${DEMO_LISTEN:-127.0.0.1:9221}
 work=$(mktemp -d)
 pids=()

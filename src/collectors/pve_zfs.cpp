@@ -65,25 +65,6 @@ struct NodeZfs {
   std::vector<std::optional<pve::ZfsPoolDetail>> details;  // parallel to pools
 };
 
-void add_state_set(const Family& f, std::span<const std::string_view> states,
-                   std::string_view current, std::vector<std::string_view> labels,
-                   metrics::MetricSet& out) {
-  bool known = false;
-  labels.emplace_back();
-  std::string lower;
-  for (std::string_view s : states) {
-    known = known || s == current;
-    lower = util::to_lower(s);
-    labels.back() = lower;
-    out.add(f, s == current ? 1 : 0, std::span<const std::string_view>(labels));
-  }
-  if (!known && !current.empty()) {
-    lower = util::to_lower(current);
-    labels.back() = lower;
-    out.add(f, 1, std::span<const std::string_view>(labels));
-  }
-}
-
 /// Device paths (`/dev/disk/by-id/ata-X-part3`) become their last component, as `zpool status`
 /// prints them without -P, so local and API vdev labels agree.
 std::string_view short_name(std::string_view name) {
@@ -96,7 +77,7 @@ void render_tree(const NodeZfs& n, const pve::ZfsPoolSummary& pool, const pve::Z
   const std::string path = parent.empty() ? std::string(short_name(t.name))
                                           : parent + "/" + std::string(short_name(t.name));
   if (!t.state.empty()) {
-    add_state_set(k_vdev_state, k_vdev_states, t.state, {n.node, pool.name, path}, out);
+    out.add_state_set(k_vdev_state, k_vdev_states, t.state, {n.node, pool.name, path});
     const std::pair<std::string_view, const std::optional<double>*> counters[] = {
         {"read", &t.read}, {"write", &t.write}, {"checksum", &t.cksum}};
     for (const auto& [kind, value] : counters)
@@ -115,7 +96,7 @@ void render(const std::vector<NodeZfs>& nodes, metrics::MetricSet& out) {
       if (p.free_bytes) out.add(k_free, *p.free_bytes, labels);
       if (p.frag_percent) out.add(k_frag, *p.frag_percent, labels);
       if (p.dedup_ratio) out.add(k_dedup, *p.dedup_ratio, labels);
-      add_state_set(k_health, k_pool_states, p.health, {n.node, p.name}, out);
+      out.add_state_set(k_health, k_pool_states, p.health, {n.node, p.name});
       if (!n.details[i]) continue;
       const pve::ZfsPoolDetail& d = *n.details[i];
       if (std::optional<uint64_t> e = pve::data_errors_of(d.errors))

@@ -112,26 +112,6 @@ void add_optional(const Family& f, const std::optional<T>& v,
   if (v) out.add(f, static_cast<double>(*v), labels);
 }
 
-/// One 0/1 series per known state; an unknown state gets one more series with value 1.
-void add_state_set(const Family& f, std::span<const std::string_view> states,
-                   std::string_view current, std::vector<std::string_view> labels,
-                   metrics::MetricSet& out) {
-  bool known = false;
-  labels.emplace_back();
-  std::string lower;
-  for (std::string_view s : states) {
-    known = known || s == current;
-    lower = util::to_lower(s);
-    labels.back() = lower;
-    out.add(f, s == current ? 1 : 0, std::span<const std::string_view>(labels));
-  }
-  if (!known && !current.empty()) {
-    lower = util::to_lower(current);
-    labels.back() = lower;
-    out.add(f, 1, std::span<const std::string_view>(labels));
-  }
-}
-
 void render_pools(const std::vector<zfs::PoolSpace>& pools, metrics::MetricSet& out) {
   for (const zfs::PoolSpace& p : pools) {
     add_optional(k_size, p.size_bytes, {p.name}, out);
@@ -142,7 +122,7 @@ void render_pools(const std::vector<zfs::PoolSpace>& pools, metrics::MetricSet& 
     add_optional(k_frag, p.fragmentation_percent, {p.name}, out);
     add_optional(k_capacity, p.capacity_percent, {p.name}, out);
     add_optional(k_dedup, p.dedup_ratio, {p.name}, out);
-    add_state_set(k_health, k_pool_states, p.health, {p.name}, out);
+    out.add_state_set(k_health, k_pool_states, p.health, {p.name});
   }
 }
 
@@ -151,7 +131,7 @@ void render_status(const std::vector<zfs::PoolStatus>& pools, metrics::MetricSet
     add_optional(k_data_errors, p.data_errors, {p.name}, out);
     for (const zfs::Vdev& v : p.vdevs) {
       if (v.state.empty()) continue;  // class headers: logs, cache, spares, ...
-      add_state_set(k_vdev_state, k_vdev_states, v.state, {p.name, v.path}, out);
+      out.add_state_set(k_vdev_state, k_vdev_states, v.state, {p.name, v.path});
       add_optional(k_vdev_read, v.read_errors, {p.name, v.path}, out);
       add_optional(k_vdev_write, v.write_errors, {p.name, v.path}, out);
       add_optional(k_vdev_cksum, v.checksum_errors, {p.name, v.path}, out);

@@ -102,6 +102,10 @@ struct Config {
   std::map<std::string, bool> collectors;  // explicit --collector.X / --no-collector.X choices
   bool collectors_disable_defaults = false;
   std::map<std::string, Module> modules;   // for /pve
+  // The compatibility profile (/pve, src/compat/): the peer's --collector.X / --no-collector.X
+  // choices by its collector names (absent: on), and its --server.keyfile / --server.certfile.
+  std::map<std::string, bool> compat_collectors;
+  std::string server_keyfile, server_certfile;
 };
 
 }  // namespace pvex::config

@@ -19,6 +19,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "collectors/collector.hpp"
+#include "compat/profile.hpp"
 #include "util/strings.hpp"
 #include "util/version.hpp"
 
@@ -74,6 +75,8 @@ const std::vector<Option>& options() {
        [](Config& c) -> Ref { return &c.web.telemetry_path; }, false, "", {"METRICS_PATH"}},
       {"web.config_file", "Exporter-toolkit web config (TLS, basic auth, headers).",
        [](Config& c) -> Ref { return &c.web.config_file; }, false, "web.config.file"},
+      {"web.health_without_auth", "Let /-/healthy and /health answer without basic auth (for probes).",
+       [](Config& c) -> Ref { return &c.web.health_without_auth; }},
       {"web.max_connections", "Connections served at once; more wait.",
        [](Config& c) -> Ref { return &c.web.max_connections; }},
       {"web.max_request_bytes", "Largest request body accepted.",
@@ -516,6 +519,43 @@ struct FlagValues {
   bool version = false;
 };
 
+// ---- prometheus-pve-exporter's flags (the /pve compatibility profile) ------------------
+
+struct CompatFlags {
+  std::map<std::string, bool> collectors;  // the peer's names that no native collector has
+  std::string keyfile, certfile;
+};
+
+/// Registers --collector.X / --no-collector.X for the peer's collector names that the native
+/// loop did not register (a shared name such as `node` is one flag that sets both), and the
+/// peer's --server.keyfile / --server.certfile.
+void add_compat_flags(CLI::App& app, CompatFlags& flags) {
+  for (const compat::CompatCollector& c : compat::collectors()) {
+    const std::string name(c.spec.name);
+    if (collectors::find_collector(name) != nullptr) continue;
+    app.add_flag(fmt::format("--collector.{},!--no-collector.{}", name, name), flags.collectors[name],
+                 fmt::format("/pve (prometheus-pve-exporter profile): {} (default: on)", c.spec.help));
+  }
+  app.add_option("--server.keyfile", flags.keyfile, "TLS key file for serving HTTPS (prometheus-pve-exporter's flag).");
+  app.add_option("--server.certfile", flags.certfile,
+                 "TLS certificate file for serving HTTPS (prometheus-pve-exporter's flag).");
+}
+
+/// Copies the given compat flags into `config`; a shared name takes the native flag's value.
+void apply_compat_flags(const CLI::App& app, const CompatFlags& flags, const std::map<std::string, bool>& native,
+                        Config& config, Problems& problems) {
+  for (const compat::CompatCollector& c : compat::collectors()) {
+    const std::string name(c.spec.name);
+    if (app.get_option("--collector." + name)->count() == 0) continue;
+    const bool shared = collectors::find_collector(name) != nullptr;
+    config.compat_collectors[name] = shared ? native.at(name) : flags.collectors.at(name);
+  }
+  config.server_keyfile = flags.keyfile;
+  config.server_certfile = flags.certfile;
+  if (config.server_keyfile.empty() != config.server_certfile.empty())
+    problems.add("flags --server.keyfile and --server.certfile go together");
+}
+
 }  // namespace
 
 Result<milliseconds> parse_duration(std::string_view text) {
@@ -677,6 +717,9 @@ Result<Loaded> load(int argc, const char* const* argv, const Getenv& getenv) {
                  fmt::format("{} (default: {})", spec.help, spec.default_state == collectors::Default::enabled ? "on" : "off"));
   }
 
+  CompatFlags compat_flags;
+  add_compat_flags(app, compat_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -741,6 +784,7 @@ Result<Loaded> load(int argc, const char* const* argv, const Getenv& getenv) {
     const std::string name(spec.name);
     if (app.get_option("--collector." + name)->count() > 0) config.collectors[name] = flags.collectors[name];
   }
+  apply_compat_flags(app, compat_flags, flags.collectors, config, problems);
 
   finalize(config, problems);
   if (flags.check) {

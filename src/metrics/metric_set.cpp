@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "util/strings.hpp"
+
 namespace pvex::metrics {
 
 std::string_view to_string(Type type) {
@@ -32,7 +34,9 @@ FamilySamples* MetricSet::slot(const Family& family) {
   auto it = m_index.find(family.name);
   if (it != m_index.end()) {
     FamilySamples* fs = m_families[it->second].get();
-    if (!(fs->family == family)) {
+    // Collectors add from the same constant many times: compare the whole Family only when the
+    // object differs from the one first seen.
+    if (fs->origin != &family && !(fs->family == family)) {
       m_problems.push_back(fmt::format("family {} defined twice with different help, type or labels",
                                        family.name));
       return nullptr;
@@ -41,6 +45,7 @@ FamilySamples* MetricSet::slot(const Family& family) {
   }
   auto fs = std::make_unique<FamilySamples>();
   fs->family = family;
+  fs->origin = &family;
   FamilySamples* raw = fs.get();
   m_families.push_back(std::move(fs));
   m_index.emplace(raw->family.name, m_families.size() - 1);
@@ -48,6 +53,25 @@ FamilySamples* MetricSet::slot(const Family& family) {
 }
 
 void MetricSet::declare(const Family& family) { slot(family); }
+
+void MetricSet::add_state_set(const Family& family, std::span<const std::string_view> states,
+                              std::string_view current, std::initializer_list<std::string_view> labels) {
+  std::vector<std::string_view> values(labels);
+  values.emplace_back();
+  std::string lower;
+  bool known = false;
+  for (std::string_view state : states) {
+    known = known || state == current;
+    lower = util::to_lower(state);
+    values.back() = lower;
+    add(family, state == current ? 1 : 0, std::span<const std::string_view>(values));
+  }
+  if (!known && !current.empty()) {
+    lower = util::to_lower(current);
+    values.back() = lower;
+    add(family, 1, std::span<const std::string_view>(values));
+  }
+}
 
 template <class Range>
 void MetricSet::add_impl(const Family& family, double value, const Range& labels) {

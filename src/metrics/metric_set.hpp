@@ -30,6 +30,7 @@ struct Distribution {
 /// `label_values[i * family.labels.size() .. +labels.size()]`.
 struct FamilySamples {
   Family family;
+  const Family* origin = nullptr;  // the Family object first added: skips re-comparing it
   std::vector<std::string> label_values;
   std::vector<double> values;               // counter and gauge families
   std::vector<Distribution> distributions;  // histogram and summary families
@@ -58,6 +59,12 @@ class MetricSet {
   /// Adds one histogram or summary sample.
   void add_distribution(const Family& family, Distribution dist,
                         std::initializer_list<std::string_view> labels);
+
+  /// An enumeration: one series per state in `states`, labelled with the lower-cased state
+  /// after `labels`, valued 1 for `current` and 0 for the others. A non-empty `current` that is
+  /// not among `states` gets one more series with value 1, so an unknown state is never lost.
+  void add_state_set(const Family& family, std::span<const std::string_view> states,
+                     std::string_view current, std::initializer_list<std::string_view> labels);
 
   /// Declares a family without samples; it is written only if it gets samples.
   void declare(const Family& family);

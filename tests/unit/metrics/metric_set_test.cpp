@@ -74,3 +74,33 @@ TEST(MetricSet, MergeAppendsSamplesOfTheSameFamily) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+const Family k_state{"pvex_state", "State.", Type::gauge, {"pool", "state"}};
+constexpr std::string_view k_states[] = {"ONLINE", "DEGRADED", "FAULTED"};
+
+TEST(MetricSet, StateSetHasOneSeriesPerStateLowerCased) {
+  MetricSet set;
+  set.add_state_set(k_state, k_states, "DEGRADED", {"tank"});
+  const FamilySamples* fs = set.find("pvex_state");
+  ASSERT_NE(fs, nullptr);
+  EXPECT_EQ(fs->values, (std::vector<double>{0, 1, 0}));
+  EXPECT_EQ(fs->label_values,
+            (std::vector<std::string>{"tank", "online", "tank", "degraded", "tank", "faulted"}));
+}
+
+TEST(MetricSet, StateSetKeepsAnUnknownStateAndIgnoresAnEmptyOne) {
+  MetricSet set;
+  set.add_state_set(k_state, k_states, "SUSPENDED", {"a"});
+  set.add_state_set(k_state, k_states, "", {"b"});
+  const FamilySamples* fs = set.find("pvex_state");
+  ASSERT_NE(fs, nullptr);
+  EXPECT_EQ(fs->values, (std::vector<double>{0, 0, 0, 1, 0, 0, 0}));
+  EXPECT_EQ(fs->labels_of(3)[1], "suspended");
+  EXPECT_TRUE(set.problems().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics

@@ -1,0 +1,47 @@
+// The shared fetch layer of the PVE collectors.
+#include "pve/fetch.hpp"
+
+namespace pvex::pve {
+
+Result<ClusterStatus> fetch_cluster_status(Session& api) {
+  Result<Body> body = api.get("/cluster/status");
+  if (!body) return fail(body.error());
+  Result<ClusterStatus> status = parse_cluster_status(**body);
+  if (!status) return fail(status.error(), "/cluster/status");
+  return status;
+}
+
+Result<Resources> fetch_resources(Session& api) {
+  Result<Body> body = api.get("/cluster/resources");
+  if (!body) return fail(body.error());
+  Result<Resources> resources = parse_cluster_resources(**body);
+  if (!resources) return fail(resources.error(), "/cluster/resources");
+  return resources;
+}
+
+std::vector<std::string> online_nodes(const ClusterStatus& status) {
+  std::vector<std::string> nodes;
+  for (const ClusterMember& m : status.members)
+    if (m.online) nodes.push_back(m.name);
+  return nodes;
+}
+
+std::string node_path(std::string_view node, std::string_view suffix) {
+  std::string path = "/nodes/";
+  path += node;
+  path += suffix;
+  return path;
+}
+
+void Failures::note(const Error& e) {
+  if (!m_kind) m_kind = e.kind;
+  if (!m_message.empty()) m_message += "; ";
+  m_message += e.message;
+}
+
+Result<void> Failures::result() const {
+  if (!m_kind) return {};
+  return fail(error());
+}
+
+}  // namespace pvex::pve
