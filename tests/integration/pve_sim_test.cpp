@@ -499,5 +499,36 @@ TEST(PveSim, FaultsApplyToTheLoginToo) {
   EXPECT_EQ(sim.stats()->logins, 1u);
 }
 
+TEST(PveSim, OfflineNodeGuestsLoseTheirStatisticsAndMetricsExportSkipsTheNode) {
+  SimProcess sim = start_sim(
+      {"--no-auth", "--static", "--nodes", "2", "--guests-per-node", "3", "--offline-nodes", "1"});
+  simdjson::dom::parser parser;
+  httplib::Result res = get(sim, "/cluster/resources?type=vm");
+  ASSERT_TRUE(res);
+  int offline_guests = 0;
+  for (simdjson::dom::element e : data_of(parser, res->body).get_array()) {
+    if (e["node"].get_string().value_unsafe() != "pve2") continue;
+    ++offline_guests;
+    EXPECT_EQ(e["status"].get_string().value_unsafe(), "unknown");
+    simdjson::dom::element name;
+    EXPECT_NE(e["name"].get(name), simdjson::SUCCESS);
+  }
+  EXPECT_EQ(offline_guests, 3);
+  httplib::Result exported = get(sim, "/cluster/metrics/export");
+  ASSERT_TRUE(exported);
+  EXPECT_EQ(exported->status, 200);
+  EXPECT_NE(exported->body.find("\"node/pve1\""), std::string::npos);
+  EXPECT_EQ(exported->body.find("\"node/pve2\""), std::string::npos);
+}
+
+TEST(PveSim, AuthFailuresAreDelayed) {
+  SimProcess sim = start_sim({"--token", k_token, "--auth-fail-delay-ms", "400"});
+  auto started = std::chrono::steady_clock::now();
+  httplib::Result res = get(sim, "/version", "PVEAPIToken=monitor@pve!exporter=wrong");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(400));
+}
+
 }  // namespace
 }  // namespace pvex::testing
