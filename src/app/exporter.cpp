@@ -118,6 +118,7 @@ int serve(const config::Config& config) {
     security->cert_file = config.server_certfile;
     security->key_file = config.server_keyfile;
   }
+  const bool tls = !security->cert_file.empty();
   auto exporter = std::make_shared<Exporter>(config, client);
 
   std::string names;
@@ -142,8 +143,7 @@ int serve(const config::Config& config) {
     Result<config::ListenAddress> la = config::parse_listen_address(config.web.listen_addresses[i]);
     addresses += fmt::format("{}{}:{}", addresses.empty() ? "" : " ", la->host.empty() ? "*" : la->host, ports[i]);
   }
-  spdlog::info("listening on {} metrics_path={} tls={}", addresses, config.web.telemetry_path,
-               config.web.config_file.empty() ? "off" : "per web config");
+  spdlog::info("listening on {} metrics_path={} tls={}", addresses, config.web.telemetry_path, tls ? "on" : "off");
   sd_notify(0, "READY=1");
 
   int sig = 0;

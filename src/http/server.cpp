@@ -151,6 +151,7 @@ void Server::Impl::install(httplib::Server& s) {
     setsockopt(sock, IPPROTO_IPV6, IPV6_V6ONLY, &no, sizeof no);  // fails harmlessly on IPv4
   });
   s.set_keep_alive_max_count(100);
+  s.set_tcp_nodelay(true);  // headers and body are separate writes: no Nagle delay on keep-alive
   s.set_keep_alive_timeout(5);
   s.set_read_timeout(10, 0);
   s.set_write_timeout(30, 0);
