@@ -1,4 +1,6 @@
 // collectors/replication.cpp: storage replication jobs of every online node: last sync, failures.
+#include <array>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,7 +45,10 @@ void render(std::string_view node, const std::vector<pve::ReplicationJob>& jobs,
             metrics::MetricSet& out) {
   for (const pve::ReplicationJob& j : jobs) {
     const std::string vmid = std::to_string(j.guest);
-    const std::initializer_list<std::string_view> l = {node, j.id, vmid, j.target.value_or("")};
+    // Named strings: a string_view of `j.target.value_or("")` would outlive its temporary.
+    const std::string target = j.target.value_or("");
+    const std::array<std::string_view, 4> labels = {node, j.id, vmid, target};
+    const std::span<const std::string_view> l(labels);
     auto add_time = [&](const Family& f, const std::optional<int64_t>& t) {
       if (t && *t > 0) out.add(f, static_cast<double>(*t), l);
     };
