@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/per_node.hpp"
 #include "pve/certificates.hpp"
 #include "pve/fetch.hpp"
 
@@ -42,19 +43,10 @@ void render(std::string_view node, const std::vector<pve::Certificate>& certs,
 }  // namespace
 
 Result<void> collect_certificates(Scrape& scrape, metrics::MetricSet& out) {
-  Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
-  if (!status) return fail(status.error());
-  std::vector<pve::NodeAnswer<std::vector<pve::Certificate>>> answers = pve::fetch_per_node(
-      scrape.api(), pve::online_nodes(*status), "/certificates/info", &pve::parse_certificates);
-  pve::Failures failures;
-  for (const pve::NodeAnswer<std::vector<pve::Certificate>>& a : answers) {
-    out.add(k_node_success, a.value ? 1 : 0, {a.node});
-    if (a.value)
-      render(a.node, *a.value, out);
-    else
-      failures.note(a.value.error());
-  }
-  return failures.result();
+  return collect_per_online_node(scrape, "/certificates/info", &pve::parse_certificates,
+                                 k_node_success, out,
+                                 [](std::string_view node, const auto& model,
+                                    metrics::MetricSet& set) { render(node, model, set); });
 }
 
 }  // namespace pvex::collectors

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/per_node.hpp"
 #include "pve/fetch.hpp"
 #include "pve/storage.hpp"
 #include "util/strings.hpp"
@@ -72,20 +73,9 @@ void render(std::string_view node, const std::vector<pve::StorageStatus>& storag
 }  // namespace
 
 Result<void> collect_storage(Scrape& scrape, metrics::MetricSet& out) {
-  Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
-  if (!status) return fail(status.error());
-  const std::vector<std::string> nodes = pve::online_nodes(*status);
-  std::vector<pve::NodeAnswer<std::vector<pve::StorageStatus>>> answers =
-      pve::fetch_per_node(scrape.api(), nodes, "/storage", &pve::parse_node_storage);
-  pve::Failures failures;
-  for (const pve::NodeAnswer<std::vector<pve::StorageStatus>>& a : answers) {
-    out.add(k_node_success, a.value ? 1 : 0, {a.node});
-    if (a.value)
-      render(a.node, *a.value, out);
-    else
-      failures.note(a.value.error());
-  }
-  return failures.result();
+  return collect_per_online_node(scrape, "/storage", &pve::parse_node_storage, k_node_success, out,
+                                 [](std::string_view node, const auto& model,
+                                    metrics::MetricSet& set) { render(node, model, set); });
 }
 
 }  // namespace pvex::collectors

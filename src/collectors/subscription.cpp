@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "collectors/collector.hpp"
+#include "collectors/per_node.hpp"
 #include "pve/fetch.hpp"
 #include "pve/subscription.hpp"
 #include "util/strings.hpp"
@@ -75,19 +76,10 @@ void render(std::string_view node, const pve::Subscription& s, metrics::MetricSe
 }  // namespace
 
 Result<void> collect_subscription(Scrape& scrape, metrics::MetricSet& out) {
-  Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
-  if (!status) return fail(status.error());
-  std::vector<pve::NodeAnswer<pve::Subscription>> answers = pve::fetch_per_node(
-      scrape.api(), pve::online_nodes(*status), "/subscription", &pve::parse_subscription);
-  pve::Failures failures;
-  for (const pve::NodeAnswer<pve::Subscription>& a : answers) {
-    out.add(k_node_success, a.value ? 1 : 0, {a.node});
-    if (a.value)
-      render(a.node, *a.value, out);
-    else
-      failures.note(a.value.error());
-  }
-  return failures.result();
+  return collect_per_online_node(scrape, "/subscription", &pve::parse_subscription, k_node_success,
+                                 out,
+                                 [](std::string_view node, const auto& model,
+                                    metrics::MetricSet& set) { render(node, model, set); });
 }
 
 }  // namespace pvex::collectors
