@@ -71,6 +71,19 @@ std::optional<uint32_t> parse_hex_flags(std::string_view s) {
   return v;
 }
 
+/// util::parse_uint with a fast path for what kstat values nearly always are: up to 19 plain
+/// digits, which cannot overflow.
+std::optional<uint64_t> parse_decimal(std::string_view s) {
+  if (s.empty() || s.size() > 19) return util::parse_uint(s);
+  uint64_t v = 0;
+  for (char c : s) {
+    const unsigned d = static_cast<unsigned char>(c) - unsigned{'0'};
+    if (d > 9) return util::parse_uint(s);
+    v = v * 10 + d;
+  }
+  return v;
+}
+
 /// Parses one named row into `row`; false when it is malformed (no type code, an unknown one,
 /// or a bad number). Columns by meaning: the first whitespace-delimited single digit 0-7 after
 /// a non-empty name is the type (names may hold spaces: `1024 ns`), the rest is the value.
@@ -106,7 +119,7 @@ bool parse_row(std::string_view line, NamedRow& row) {
       case DataType::uint32:
       case DataType::uint64:
       case DataType::ulong: {
-        std::optional<uint64_t> n = util::parse_uint(value);
+        std::optional<uint64_t> n = parse_decimal(value);
         if (!n || value.front() == '-') return false;
         row.unsigned_value = *n;
         return true;
