@@ -17,7 +17,7 @@ constexpr std::string_view k_ddt_prefix = "ddt_stats_";
 /// of named tables, and the problem list.
 struct Reader {
   kstat::ReadBuffer buffer;
-  std::shared_ptr<kstat::TextStore> store = std::make_shared<kstat::TextStore>();
+  std::shared_ptr<kstat::TextStore> store;
   std::vector<std::string>& problems;
 };
 
