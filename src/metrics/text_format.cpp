@@ -10,8 +10,9 @@
 namespace pvex::metrics {
 
 std::string_view content_type(Format format) {
-  return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                                       : "text/plain; version=0.0.4; charset=utf-8";
+  return format == Format::openmetrics
+             ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+             : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 Format negotiate(std::string_view accept) {
@@ -58,12 +59,23 @@ void append_value(double v, std::string& out) {
 }
 
 void append_escaped_label(std::string_view v, std::string& out) {
+  if (v.find_first_of("\\\"\n") == std::string_view::npos) {  // the common case: nothing to escape
+    out.append(v);
+    return;
+  }
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -71,12 +83,17 @@ void append_escaped_label(std::string_view v, std::string& out) {
 void append_escaped_help(std::string_view v, Format format, std::string& out) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       case '"':
         out += format == Format::openmetrics ? "\\\"" : "\"";
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
 }
@@ -110,7 +127,7 @@ std::string_view unit_of(const Family& f, std::string_view meta_name) {
   return unit;
 }
 
-void append_labels(const std::vector<std::string>& names, std::span<const std::string> values,
+void append_labels(const std::vector<std::string>& names, std::span<const std::string_view> values,
                    std::string_view extra_name, std::string_view extra_value, std::string& out) {
   if (names.empty() && extra_name.empty()) return;
   out += '{';
@@ -146,7 +163,7 @@ void append_bound(double v, Format format, std::string& out) {
 void write_distribution(const FamilySamples& fs, size_t i, Format format, std::string& out) {
   const Family& f = fs.family;
   const Distribution& d = fs.distributions[i];
-  std::span<const std::string> labels = fs.labels_of(i);
+  std::span<const std::string_view> labels = fs.labels_of(i);
   const bool histogram = f.type == Type::histogram;
   std::string bound;
   for (const auto& [key, value] : d.points) {
@@ -183,7 +200,27 @@ void write_distribution(const FamilySamples& fs, size_t i, Format format, std::s
 
 }  // namespace
 
+namespace {
+
+// About the size of the exposition of `set`, so the output grows once (label values counted
+// as 12 bytes each, values as 20).
+size_t estimate_size(const MetricSet& set) {
+  size_t total = 0;
+  for (const auto& fsp : set.families()) {
+    const Family& f = fsp->family;
+    size_t line = f.name.size() + 2 + 20 + 8;
+    for (const std::string& l : f.labels) line += l.size() + 4 + 12;
+    size_t lines = fsp->values.size();
+    for (const Distribution& d : fsp->distributions) lines += d.points.size() + 3;
+    total += 2 * f.name.size() + f.help.size() + 32 + lines * line;
+  }
+  return total;
+}
+
+}  // namespace
+
 void write(const MetricSet& set, Format format, std::string& out) {
+  out.reserve(out.size() + estimate_size(set));
   for (const auto& fsp : set.families()) {
     const FamilySamples& fs = *fsp;
     if (fs.size() == 0) continue;
