@@ -1,6 +1,7 @@
 // The only code that knows the exposition syntax (Prometheus text 0.0.4 and OpenMetrics 1.0.0).
 #include "metrics/text_format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -59,7 +60,8 @@ void append_value(double v, std::string& out) {
 }
 
 void append_escaped_label(std::string_view v, std::string& out) {
-  if (v.find_first_of("\\\"\n") == std::string_view::npos) {  // the common case: nothing to escape
+  // The common case, nothing to escape, in one append (find_first_of would memchr per char).
+  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '\\' || c == '"' || c == '\n'; })) {
     out.append(v);
     return;
   }
