@@ -86,10 +86,43 @@ uint32_t LabelStore::absorb(LabelStore&& other) {
   return base;
 }
 
+MetricSet::MetricSet(MetricSet&& other) noexcept
+    : m_labels(std::move(other.m_labels)),
+      m_families(std::move(other.m_families)),
+      m_index(std::move(other.m_index)),
+      m_recent(other.m_recent),
+      m_problems(std::move(other.m_problems)) {
+  other.clear_after_move();
+}
+
+MetricSet& MetricSet::operator=(MetricSet&& other) noexcept {
+  if (this != &other) {
+    m_labels = std::move(other.m_labels);
+    m_families = std::move(other.m_families);
+    m_index = std::move(other.m_index);
+    m_recent = other.m_recent;
+    m_problems = std::move(other.m_problems);
+    other.clear_after_move();
+  }
+  return *this;
+}
+
+// A moved-from set is empty and usable again; above all its cache must not point into the
+// families it gave away.
+void MetricSet::clear_after_move() {
+  m_families.clear();
+  m_index.clear();
+  m_recent.fill({});
+  m_problems.clear();
+}
+
 MetricSet::~MetricSet() = default;
 
 FamilySamples* MetricSet::slot(const Family& family) {
   if (!m_labels) m_labels = std::make_unique<LabelStore>();  // a moved-from set, reused
+  Recent& recent = m_recent[(reinterpret_cast<uintptr_t>(&family) >> 4) % m_recent.size()];
+  // The name check guards against a Family destroyed and another created at the same address.
+  if (recent.family == &family && recent.samples->family.name == family.name) return recent.samples;
   auto it = m_index.find(family.name);
   if (it != m_index.end()) {
     FamilySamples* fs = m_families[it->second].get();
@@ -100,6 +133,7 @@ FamilySamples* MetricSet::slot(const Family& family) {
           fmt::format("family {} defined twice with different help, type or labels", family.name));
       return nullptr;
     }
+    recent = {&family, fs};
     return fs;
   }
   auto fs = std::make_unique<FamilySamples>();
@@ -109,6 +143,7 @@ FamilySamples* MetricSet::slot(const Family& family) {
   FamilySamples* raw = fs.get();
   m_families.push_back(std::move(fs));
   m_index.emplace(raw->family.name, m_families.size() - 1);
+  recent = {&family, raw};
   return raw;
 }
 
@@ -212,6 +247,7 @@ void MetricSet::merge(MetricSet&& other) {
   std::move(other.m_problems.begin(), other.m_problems.end(), std::back_inserter(m_problems));
   other.m_families.clear();
   other.m_index.clear();
+  other.m_recent.fill({});
   other.m_problems.clear();
 }
 

@@ -1,6 +1,7 @@
 // MetricSet: the samples one collector produced, grouped by family, in insertion order.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -84,8 +85,8 @@ struct FamilySamples {
 class MetricSet {
  public:
   MetricSet() = default;
-  MetricSet(MetricSet&&) noexcept = default;
-  MetricSet& operator=(MetricSet&&) noexcept = default;
+  MetricSet(MetricSet&& other) noexcept;
+  MetricSet& operator=(MetricSet&& other) noexcept;
   ~MetricSet();
   MetricSet(const MetricSet&) = delete;
   MetricSet& operator=(const MetricSet&) = delete;
@@ -122,12 +123,20 @@ class MetricSet {
 
  private:
   FamilySamples* slot(const Family& family);
+  void clear_after_move();
   template <class Range>
   void add_impl(const Family& family, double value, const Range& labels);
 
   std::unique_ptr<LabelStore> m_labels = std::make_unique<LabelStore>();
   std::vector<std::unique_ptr<FamilySamples>> m_families;
   std::unordered_map<std::string_view, size_t> m_index;
+  // Recently used families by the address of the Family added (collectors add from the same
+  // constants over and over): most adds skip hashing the name.
+  struct Recent {
+    const Family* family = nullptr;
+    FamilySamples* samples = nullptr;
+  };
+  std::array<Recent, 64> m_recent{};
   std::vector<std::string> m_problems;
 };
 

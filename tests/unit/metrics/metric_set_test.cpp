@@ -190,3 +190,24 @@ TEST(MetricSet, AMovedFromSetCanBeFilledAgain) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(MetricSet, AFamilyAtTheAddressOfADestroyedOneIsNotMistakenForIt) {
+  MetricSet set;
+  alignas(Family) unsigned char storage[sizeof(Family)];
+  auto* first = new (storage) Family{"pvex_first", "First.", Type::gauge, {"node"}};
+  set.add(*first, 1, {"n1"});
+  first->~Family();
+  auto* second = new (storage) Family{"pvex_second", "Second.", Type::counter, {"node"}};
+  set.add(*second, 2, {"n1"});
+  second->~Family();
+  ASSERT_EQ(set.families().size(), 2u);
+  EXPECT_EQ(set.find("pvex_first")->values, (std::vector<double>{1}));
+  EXPECT_EQ(set.find("pvex_second")->values, (std::vector<double>{2}));
+  EXPECT_TRUE(set.problems().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics
