@@ -221,44 +221,68 @@ size_t estimate_size(const MetricSet& set) {
 
 }  // namespace
 
-void write(const MetricSet& set, Format format, std::string& out) {
-  out.reserve(out.size() + estimate_size(set));
-  for (const auto& fsp : set.families()) {
-    const FamilySamples& fs = *fsp;
-    if (fs.size() == 0) continue;
-    const Family& f = fs.family;
-    const std::string_view meta = metadata_name(f, format);
-    out += "# HELP ";
-    out += meta;
-    out += ' ';
-    append_escaped_help(f.help, format, out);
-    out += "\n# TYPE ";
-    out += meta;
-    out += ' ';
-    out += to_string(f.type);
-    out += '\n';
-    if (format == Format::openmetrics) {
-      std::string_view unit = unit_of(f, meta);
-      if (!unit.empty()) {
-        out += "# UNIT ";
-        out += meta;
-        out += ' ';
-        out += unit;
-        out += '\n';
-      }
-    }
-    if (f.type == Type::histogram || f.type == Type::summary) {
-      for (size_t i = 0; i < fs.distributions.size(); ++i) write_distribution(fs, i, format, out);
-      continue;
-    }
-    for (size_t i = 0; i < fs.values.size(); ++i) {
-      out += f.name;
-      append_labels(f.labels, fs.labels_of(i), {}, {}, out);
+namespace {
+
+void write_metadata(const Family& f, Format format, std::string& out) {
+  const std::string_view meta = metadata_name(f, format);
+  out += "# HELP ";
+  out += meta;
+  out += ' ';
+  append_escaped_help(f.help, format, out);
+  out += "\n# TYPE ";
+  out += meta;
+  out += ' ';
+  out += to_string(f.type);
+  out += '\n';
+  if (format == Format::openmetrics) {
+    std::string_view unit = unit_of(f, meta);
+    if (!unit.empty()) {
+      out += "# UNIT ";
+      out += meta;
       out += ' ';
-      append_value(fs.values[i], out);
+      out += unit;
       out += '\n';
     }
   }
+}
+
+void write_sample(const FamilySamples& fs, size_t i, Format format, std::string& out) {
+  const Family& f = fs.family;
+  if (f.type == Type::histogram || f.type == Type::summary) {
+    write_distribution(fs, i, format, out);
+    return;
+  }
+  out += f.name;
+  append_labels(f.labels, fs.labels_of(i), {}, {}, out);
+  out += ' ';
+  append_value(fs.values[i], out);
+  out += '\n';
+}
+
+}  // namespace
+
+bool Writer::next(std::string& out, size_t min_bytes) {
+  const size_t target = out.size() + std::min(min_bytes, std::string::npos - out.size());
+  const auto& families = m_set.families();
+  while (m_family < families.size()) {
+    const FamilySamples& fs = *families[m_family];
+    const size_t n = fs.size();
+    if (m_sample == 0 && n > 0) write_metadata(fs.family, m_format, out);
+    while (m_sample < n) {
+      write_sample(fs, m_sample++, m_format, out);
+      if (out.size() >= target && m_sample < n) return true;
+    }
+    ++m_family;
+    m_sample = 0;
+    if (out.size() >= target) return m_family < families.size();
+  }
+  return false;
+}
+
+void write(const MetricSet& set, Format format, std::string& out) {
+  out.reserve(out.size() + estimate_size(set));
+  Writer writer(set, format);
+  writer.next(out, std::string::npos);
 }
 
 void write_eof(Format format, std::string& out) {
