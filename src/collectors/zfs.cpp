@@ -3,6 +3,7 @@
 #include <bit>
 #include <cmath>
 #include <map>
+#include <memory_resource>
 #include <span>
 #include <unordered_map>
 #include <unordered_set>
@@ -130,11 +131,17 @@ struct FieldMetric {
 };
 
 /// Builds and caches the family of each field of one file kind, for one render. Field names are
-/// views into the snapshot being rendered, which outlives the cache; so are the keys.
+/// views into the snapshot being rendered, which outlives the cache; so are the keys. The
+/// containers' nodes come from `arena`, which outlives the cache too (one per render).
 class FieldFamilies {
  public:
-  FieldFamilies(const zfs::FileSpec& spec, std::vector<std::string> labels)
-      : m_spec(spec), m_labels(std::move(labels)) {}
+  FieldFamilies(const zfs::FileSpec& spec, std::vector<std::string> labels,
+                std::pmr::memory_resource* arena)
+      : m_spec(spec),
+        m_labels(std::move(labels)),
+        m_cache(arena),
+        m_by_row(arena),
+        m_names(arena) {}
 
   /// The metric of the field in row `row` of a table; rows usually come in the same order in
   /// every file of a kind (objset files), so the last answer per position is tried first.
@@ -175,10 +182,10 @@ class FieldFamilies {
 
   const zfs::FileSpec& m_spec;
   std::vector<std::string> m_labels;
-  using Cache = std::unordered_map<std::string_view, FieldMetric>;
+  using Cache = std::pmr::unordered_map<std::string_view, FieldMetric>;
   Cache m_cache;
-  std::vector<const Cache::value_type*> m_by_row;
-  std::unordered_set<std::string_view> m_names;  // views of the family names in m_cache
+  std::pmr::vector<const Cache::value_type*> m_by_row;
+  std::pmr::unordered_set<std::string_view> m_names;  // views of the family names in m_cache
 };
 
 /// Adds every numeric row of `table`; `labels` are the values of the families' labels.
@@ -266,18 +273,21 @@ void render_dmu_tx_assign(const zfs::PoolKstats& pool, metrics::MetricSet& out) 
 
 void render(const zfs::KstatSnapshot& snap, const zfs::DatasetFilter& filter,
             metrics::MetricSet& out) {
+  // The field caches' nodes: a few blocks per render instead of two allocations per field.
+  std::pmr::monotonic_buffer_resource arena(64 * 1024);
   // One cache per global file kind, alive for the whole render like the others: the metric
   // set may remember a family by its address.
   const std::span<const zfs::FileSpec> specs = zfs::global_files();
   std::vector<FieldFamilies> globals;
   globals.reserve(specs.size());
-  for (const zfs::FileSpec& spec : specs) globals.emplace_back(spec, std::vector<std::string>{});
+  for (const zfs::FileSpec& spec : specs)
+    globals.emplace_back(spec, std::vector<std::string>{}, &arena);
   for (const zfs::NamedFile& f : snap.globals)
     for (size_t i = 0; i < specs.size(); ++i)
       if (specs[i].file == f.file) render_table(f.table, globals[i], {}, out);
-  FieldFamilies iostats(zfs::iostats_spec(), {"pool"});
-  FieldFamilies ddt(zfs::ddt_spec(), {"pool", "checksum"});
-  FieldFamilies objset(zfs::objset_spec(), {"pool", "dataset"});
+  FieldFamilies iostats(zfs::iostats_spec(), {"pool"}, &arena);
+  FieldFamilies ddt(zfs::ddt_spec(), {"pool", "checksum"}, &arena);
+  FieldFamilies objset(zfs::objset_spec(), {"pool", "dataset"}, &arena);
   for (const zfs::PoolKstats& pool : snap.pools) {
     const std::string_view pool_label[] = {pool.name};
     render_state(pool, out);
