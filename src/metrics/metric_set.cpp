@@ -65,8 +65,15 @@ uint32_t LabelStore::push(const Range& labels) {
   size_t i = 0;
   for (const auto& l : labels) {
     const std::string_view v(l);
-    // Equal to the value at this position in the previous tuple: share its characters.
-    m_views.push_back(i < m_last_n && m_views[m_last + i] == v ? m_views[m_last + i] : copy(v));
+    if (i < m_last_n && m_views[m_last + i] == v) {
+      // Equal to the value at this position in the previous tuple: share its characters.
+      m_views.push_back(m_views[m_last + i]);
+      m_escape.push_back(m_escape[m_last + i]);
+    } else {
+      m_views.push_back(copy(v));
+      m_escape.push_back(std::any_of(v.begin(), v.end(),
+                                     [](char c) { return c == '\\' || c == '"' || c == '\n'; }));
+    }
     ++i;
   }
   m_last = first;
@@ -77,8 +84,10 @@ uint32_t LabelStore::push(const Range& labels) {
 uint32_t LabelStore::absorb(LabelStore&& other) {
   const auto base = static_cast<uint32_t>(m_views.size());
   m_views.insert(m_views.end(), other.m_views.begin(), other.m_views.end());
+  m_escape.insert(m_escape.end(), other.m_escape.begin(), other.m_escape.end());
   std::move(other.m_chunks.begin(), other.m_chunks.end(), std::back_inserter(m_chunks));
   other.m_views.clear();
+  other.m_escape.clear();
   other.m_chunks.clear();
   other.m_free = nullptr;
   other.m_free_size = 0;

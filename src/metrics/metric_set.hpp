@@ -50,10 +50,15 @@ class LabelStore {
     return n == 0 ? std::span<const std::string_view>() : std::span(m_views).subspan(first, n);
   }
 
+  /// Whether the value at `index` holds a character the exposition must escape (\\, ", newline);
+  /// decided once when the value is stored, so the writer does not scan every value it writes.
+  bool needs_escape(uint32_t index) const { return m_escape[index] != 0; }
+
  private:
   std::string_view copy(std::string_view s);
 
   std::vector<std::string_view> m_views;
+  std::vector<uint8_t> m_escape;                  // per view: needs_escape()
   std::vector<std::unique_ptr<char[]>> m_chunks;  // owners of the characters the views see
   char* m_free = nullptr;                         // unused tail of the newest chunk
   size_t m_free_size = 0;

@@ -246,19 +246,6 @@ void write_metadata(const Family& f, Format format, std::string& out) {
   }
 }
 
-void write_sample(const FamilySamples& fs, size_t i, Format format, std::string& out) {
-  const Family& f = fs.family;
-  if (f.type == Type::histogram || f.type == Type::summary) {
-    write_distribution(fs, i, format, out);
-    return;
-  }
-  out += f.name;
-  append_labels(f.labels, fs.labels_of(i), {}, {}, out);
-  out += ' ';
-  append_value(fs.values[i], out);
-  out += '\n';
-}
-
 }  // namespace
 
 bool Writer::next(std::string& out, size_t min_bytes) {
@@ -266,11 +253,43 @@ bool Writer::next(std::string& out, size_t min_bytes) {
   const auto& families = m_set.families();
   while (m_family < families.size()) {
     const FamilySamples& fs = *families[m_family];
+    const Family& f = fs.family;
     const size_t n = fs.size();
-    if (m_sample == 0 && n > 0) write_metadata(fs.family, m_format, out);
-    while (m_sample < n) {
-      write_sample(fs, m_sample++, m_format, out);
-      if (out.size() >= target && m_sample < n) return true;
+    if (m_sample == 0 && n > 0) write_metadata(f, m_format, out);
+    if (f.type == Type::histogram || f.type == Type::summary) {
+      while (m_sample < n) {
+        write_distribution(fs, m_sample++, m_format, out);
+        if (out.size() >= target && m_sample < n) return true;
+      }
+    } else {
+      // Counters and gauges, the bulk of every exposition: the text around the label values is
+      // put together once per family.
+      m_fragments.clear();
+      for (size_t l = 0; l < f.labels.size(); ++l)
+        m_fragments.push_back((l == 0 ? f.name + "{" : std::string("\",")) + f.labels[l] + "=\"");
+      m_close = f.labels.empty() ? f.name + " " : std::string("\"} ");
+      const LabelStore& store = *fs.store;
+      const size_t k = m_fragments.size();
+      while (m_sample < n) {
+        const size_t i = m_sample++;
+        if (k == 0) {
+          out += m_close;
+        } else {
+          const uint32_t first = fs.label_refs[i];
+          const std::span<const std::string_view> values = store.tuple(first, k);
+          for (size_t l = 0; l < k; ++l) {
+            out += m_fragments[l];
+            if (store.needs_escape(first + static_cast<uint32_t>(l)))
+              append_escaped_label(values[l], out);
+            else
+              out += values[l];
+          }
+          out += m_close;
+        }
+        append_value(fs.values[i], out);
+        out += '\n';
+        if (out.size() >= target && m_sample < n) return true;
+      }
     }
     ++m_family;
     m_sample = 0;

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metrics/metric_set.hpp"
 
@@ -34,6 +35,10 @@ class Writer {
   Format m_format;
   size_t m_family = 0;
   size_t m_sample = 0;
+  // The current family's fixed text around its label values: `name{l1="`, `",l2="`, ...,
+  // and the closing `"} ` (or `name ` without labels).
+  std::vector<std::string> m_fragments;
+  std::string m_close;
 };
 
 /// Appends the OpenMetrics terminator `# EOF`; no-op for the Prometheus text format.

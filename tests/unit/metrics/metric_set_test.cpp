@@ -211,3 +211,26 @@ TEST(MetricSet, AFamilyAtTheAddressOfADestroyedOneIsNotMistakenForIt) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(MetricSet, EscapeNeedIsKnownPerStoredValueAcrossSharingAndMerging) {
+  MetricSet a, b;
+  a.add(k_guest, 1, {"pve1", "plain"});
+  a.add(k_guest, 2, {"pve1", "with \"quote\""});  // shares "pve1" with the previous tuple
+  b.add(k_guest, 3, {"back\\slash", "new\nline"});
+  a.merge(std::move(b));
+  const FamilySamples* fs = a.find("pvex_guest_cpu");
+  ASSERT_EQ(fs->size(), 3u);
+  const LabelStore& store = *fs->store;
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[0]));
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[0] + 1));
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[1]));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[1] + 1));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[2]));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[2] + 1));
+}
+
+}  // namespace
+}  // namespace pvex::metrics
