@@ -38,7 +38,8 @@ enum class DataType : uint8_t {
 };
 
 /// One `name type data` row. Integers are kept in integer types; `text` holds string values.
-/// `name` and `text` view the owning NamedTable's buffer: do not keep them beyond the table.
+/// `name` and `text` view the text the owning NamedTable's `storage` keeps: do not keep them beyond
+/// the table (or a copy of it).
 struct NamedRow {
   std::string_view name;
   DataType type = DataType::uint64;
