@@ -2,7 +2,10 @@
 #include "zfs/kstats.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <iterator>
 #include <memory>
+#include <thread>
 
 #include "util/strings.hpp"
 #include "zfs/fields.hpp"
@@ -12,6 +15,7 @@ namespace {
 
 constexpr std::string_view k_objset_prefix = "objset-0x";
 constexpr std::string_view k_ddt_prefix = "ddt_stats_";
+constexpr size_t k_max_readers = 4;  // threads reading pool directories at once
 
 /// What every file read of one snapshot shares: the read buffer, the store that keeps the text
 /// of named tables, and the problem list.
@@ -126,6 +130,27 @@ Result<KstatSnapshot> read_kstats(const std::string& root) {
   Result<std::vector<kstat::Entry>> entries = dir->list();
   if (!entries) return fail(entries.error());
   KstatSnapshot snap;
+  std::vector<const kstat::Entry*> pool_dirs;
+  for (const kstat::Entry& e : *entries)
+    if (e.is_directory) pool_dirs.push_back(&e);
+  snap.pools.resize(pool_dirs.size());
+  std::vector<std::vector<std::string>> pool_problems(pool_dirs.size());
+
+  // Pools are read in parallel, up to k_max_readers at once (each with its own buffer and
+  // store): a host with thousands of datasets spends the scrape in the kernel's open, read and
+  // close of each objset file, and separate pools do not share anything.
+  std::atomic<size_t> next_pool{0};
+  auto read_pools = [&] {
+    for (size_t i = next_pool++; i < pool_dirs.size(); i = next_pool++) {
+      Reader reader{{}, std::make_shared<kstat::TextStore>(), pool_problems[i]};
+      snap.pools[i] = read_pool(*dir, pool_dirs[i]->name, reader);
+    }
+  };
+  std::vector<std::thread> helpers;
+  const size_t n_helpers =
+      pool_dirs.size() < 2 ? 0 : std::min(pool_dirs.size() - 1, k_max_readers - 1);
+  for (size_t t = 0; t < n_helpers; ++t) helpers.emplace_back(read_pools);
+
   Reader reader{{}, std::make_shared<kstat::TextStore>(), snap.problems};
   snap.globals.reserve(global_files().size());
   for (const FileSpec& spec : global_files()) {
@@ -133,8 +158,10 @@ Result<KstatSnapshot> read_kstats(const std::string& root) {
         read_parsed(*dir, spec.file, global_allow_list(), parse_named, reader);
     if (t) snap.globals.push_back(NamedFile{std::string(spec.file), std::move(*t)});
   }
-  for (const kstat::Entry& e : *entries)
-    if (e.is_directory) snap.pools.push_back(read_pool(*dir, e.name, reader));
+  read_pools();
+  for (std::thread& t : helpers) t.join();
+  for (std::vector<std::string>& p : pool_problems)
+    std::move(p.begin(), p.end(), std::back_inserter(snap.problems));
   return snap;
 }
 

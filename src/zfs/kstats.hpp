@@ -52,7 +52,8 @@ const kstat::AllowList& pool_allow_list();
 /// skipped silently; malformed or unreadable files are skipped and listed in `problems`; a pool
 /// directory that vanished is listed without data. Only allow-listed files are opened (never
 /// dbgmsg, dbufs, reads, multihost or the benchmark tables). Files are opened relative to their
-/// open directory through one reused buffer, and all named tables share one TextStore.
+/// open directory through a reused buffer; pool directories are read in parallel (up to 4
+/// threads), each with its own buffer and TextStore.
 Result<KstatSnapshot> read_kstats(const std::string& root);
 
 }  // namespace pvex::zfs

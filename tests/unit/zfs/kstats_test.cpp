@@ -127,5 +127,46 @@ TEST(ReadKstats, UnreadableFileIsAProblemNotAFailure) {
   EXPECT_FALSE(s->pools[0].guid);
 }
 
+TEST(ReadKstats, ManyPoolsReadInParallelKeepTheirOrderDataAndProblems) {
+  // More pools than reader threads: each pool gets its own data, pools stay sorted by name, and
+  // problems come in pool order whichever thread read them.
+  char tmpl[] = "/tmp/pvex-kstats-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string root = dir + "/zfs";
+  std::filesystem::create_directories(root);
+  for (int p = 0; p < 9; ++p) {
+    const std::string pool = root + "/pool" + std::to_string(p);
+    std::filesystem::create_directories(pool);
+    std::ofstream(pool + "/state") << (p == 4 ? "DEGRADED\n" : "ONLINE\n");
+    for (int i = 0; i < 20; ++i) {
+      std::ofstream f(pool + "/objset-0x" + std::to_string(10 + i));
+      f << "1 1 0x01 2 0 1 2\nname                            type data\n"
+        << "dataset_name                    7    pool" << p << "/ds" << 10 + i << "\n"
+        << "writes                          4    " << p * 100 + i << "\n";
+    }
+    std::ofstream(pool + "/objset-0xbad") << "not a kstat file\n";
+  }
+  Result<KstatSnapshot> s = read_kstats(root);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  ASSERT_EQ(s->pools.size(), 9u);
+  ASSERT_EQ(s->problems.size(), 9u);
+  for (int p = 0; p < 9; ++p) {
+    const PoolKstats& pool = s->pools[static_cast<size_t>(p)];
+    const std::string name = "pool" + std::to_string(p);
+    EXPECT_EQ(pool.name, name);
+    EXPECT_EQ(pool.state, p == 4 ? "DEGRADED" : "ONLINE");
+    ASSERT_EQ(pool.objsets.size(), 20u) << name;
+    for (int i = 0; i < 20; ++i) {
+      const Objset& o = pool.objsets[static_cast<size_t>(i)];
+      EXPECT_EQ(o.dataset, name + "/ds" + std::to_string(10 + i));
+      EXPECT_EQ(o.table.find("writes")->unsigned_value, static_cast<uint64_t>(p * 100 + i));
+    }
+    EXPECT_EQ(s->problems[static_cast<size_t>(p)].rfind(root + "/" + name + "/objset-0xbad: ", 0),
+              0u)
+        << s->problems[static_cast<size_t>(p)];
+  }
+}
+
 }  // namespace
 }  // namespace pvex::zfs
