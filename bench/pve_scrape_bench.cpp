@@ -25,6 +25,12 @@ double cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+double minor_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_minflt);
+}
+
 double peak_rss_mb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -64,10 +70,11 @@ void BM_NativeScrape(benchmark::State& state) {
   }
   const std::vector<const collectors::CollectorSpec*> specs = app::enabled_collectors(cfg, true);
 
-  double cpu = 0, calls = 0, series = 0, bytes = 0, failed = 0;
+  double cpu = 0, faults = 0, calls = 0, series = 0, bytes = 0, failed = 0;
   for (auto _ : state) {
     (void)sim->reset();
     const double cpu0 = cpu_seconds();
+    const double faults0 = minor_faults();
     const auto deadline = pve::Clock::now() + std::chrono::seconds(30);
     pve::Session session((*client)->fetcher(), deadline, in_flight);
     collectors::Scrape scrape(cfg, &session, deadline);
@@ -75,6 +82,7 @@ void BM_NativeScrape(benchmark::State& state) {
     std::string text;
     metrics::write(set, metrics::Format::prometheus_text, text);
     cpu += cpu_seconds() - cpu0;
+    faults += minor_faults() - faults0;
     series = static_cast<double>(set.series_count());
     bytes = static_cast<double>(text.size());
     const metrics::FamilySamples* ok = set.find("pve_exporter_collector_success");
@@ -86,6 +94,7 @@ void BM_NativeScrape(benchmark::State& state) {
   }
   const double n = static_cast<double>(state.iterations());
   state.counters["cpu_ms"] = cpu / n * 1e3;
+  state.counters["page_faults"] = faults / n;
   state.counters["api_calls"] = calls;
   state.counters["series"] = series;
   state.counters["bytes"] = bytes;
@@ -98,6 +107,8 @@ BENCHMARK(BM_NativeScrape)
     ->Args({10, 1, 0, 8, 1})
     ->Args({10, 100, 0, 8, 1})
     ->Args({10, 100, 20, 8, 1})
+    ->Args({10, 100, 20, 16, 1})  // api.max_in_flight's default
+    ->Args({10, 100, 20, 32, 1})
     ->Args({10, 100, 20, 64, 1})
     ->Args({10, 1000, 0, 8, 1})
     ->Args({10, 1000, 0, 8, 0})

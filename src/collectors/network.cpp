@@ -93,7 +93,7 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   } else if (has_metrics_export(version->release)) {
     Result<pve::Body> body = api.get("/cluster/metrics/export");
     Result<std::vector<pve::ExportedMetric>> items =
-        body ? pve::parse_metrics_export(**body) : fail(body.error());
+        body ? pve::parse_metrics_export_matching(**body, "node/") : fail(body.error());
     if (items)
       render_export(*items, online, out);
     else
@@ -105,13 +105,13 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   // Container interfaces: netstat lists tap (QEMU) and veth (LXC) devices; QEMU ones are in
   // the guest collector's per-NIC series already, so only containers are rendered here.
   if (!cfg.per_nic) return failures.result();
-  Result<pve::Resources> resources = pve::fetch_resources(api);
+  Result<std::shared_ptr<const pve::Resources>> resources = pve::fetch_resources_shared(api);
   if (!resources) {
     failures.note(resources.error());
     return failures.result();
   }
   std::map<int64_t, const pve::GuestResource*> containers;
-  for (const pve::GuestResource& r : resources->guests)
+  for (const pve::GuestResource& r : (*resources)->guests)
     if (r.type == pve::GuestType::lxc) containers.emplace(r.vmid, &r);
   std::vector<std::string> nodes;
   for (const std::string& n : online)

@@ -170,7 +170,12 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     t->response->too_large = true;
     return 0;  // aborts the transfer
   }
-  t->response->body.append(data, bytes);
+  // Grow geometrically and keep simdjson's padding free behind the data, so the finished body
+  // becomes the shared Body without another copy.
+  std::string& body = t->response->body;
+  const size_t needed = body.size() + bytes + simdjson::SIMDJSON_PADDING;
+  if (needed > body.capacity()) body.reserve(std::max(needed, 2 * body.capacity()));
+  body.append(data, bytes);
   return bytes;
 }
 
@@ -540,10 +545,9 @@ struct Client::Impl {
       record(path, r);
       std::optional<Error> err = classify("GET", path, r);
       if (!err) {
-        auto body = std::make_shared<std::string>();
-        body->reserve(r.body.size() + simdjson::SIMDJSON_PADDING);
-        body->append(r.body);
-        return Body(std::move(body));
+        if (r.body.capacity() < r.body.size() + simdjson::SIMDJSON_PADDING)
+          r.body.reserve(r.body.size() + simdjson::SIMDJSON_PADDING);  // empty or tiny bodies
+        return Body(std::make_shared<const std::string>(std::move(r.body)));
       }
       if (err->kind == ErrorKind::auth && uses_ticket() && !reauthenticated) {
         // The ticket expired or the server restarted: log in once more and retry once.

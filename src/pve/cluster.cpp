@@ -130,27 +130,29 @@ Result<Resources> parse_cluster_resources(std::string_view body) {
   Resources out;
   size_t index = 0;
   for (json::Element e : *arr) {
-    std::string context = std::string(k_what) + "[" + std::to_string(index++) + "]";
-    Result<json::Object> obj = json::as_object(e, context);
-    if (!obj) return fail(obj.error());
+    // The context is built only for an error message (10^4 entries in a large cluster).
+    const size_t i = index++;
+    auto context = [&] { return json::element_context(k_what, i); };
+    Result<json::Object> obj = json::as_object(e, k_what);
+    if (!obj) return fail(json::as_object(e, context()).error());
     Result<std::string> type = json::req_string(*obj, "type");
-    if (!type) return fail(type.error(), context);
+    if (!type) return fail(type.error(), context());
     if (*type == "node") {
       Result<NodeResource> n = parse_node(*obj);
-      if (!n) return fail(n.error(), context);
+      if (!n) return fail(n.error(), context());
       out.nodes.push_back(std::move(*n));
     } else if (*type == "qemu" || *type == "lxc") {
       Result<GuestResource> g =
           parse_guest(*obj, *type == "qemu" ? GuestType::qemu : GuestType::lxc);
-      if (!g) return fail(g.error(), context);
+      if (!g) return fail(g.error(), context());
       out.guests.push_back(std::move(*g));
     } else if (*type == "storage") {
       Result<StorageResource> s = parse_storage(*obj);
-      if (!s) return fail(s.error(), context);
+      if (!s) return fail(s.error(), context());
       out.storages.push_back(std::move(*s));
     } else if (*type == "pool") {
       Result<PoolResource> p = parse_pool(*obj);
-      if (!p) return fail(p.error(), context);
+      if (!p) return fail(p.error(), context());
       out.pools.push_back(std::move(*p));
     }
   }

@@ -67,6 +67,9 @@ Result<double> req_double(Object obj, std::string_view key);
 Result<Object> as_object(Element e, std::string_view what);
 Result<Array> as_array(Element e, std::string_view what);
 
+/// "<what>[index]", the context of an array element in error messages.
+std::string element_context(std::string_view what, size_t index);
+
 /// Parses every element of `array` with `parse_one(Object) -> Result<T>`; the first failure
 /// becomes "<what>[i]: <message>".
 template <class T, class F>
@@ -75,11 +78,11 @@ Result<std::vector<T>> parse_each(Array array, std::string_view what, F&& parse_
   out.reserve(array.size());
   size_t index = 0;
   for (Element e : array) {
-    std::string context = std::string(what) + "[" + std::to_string(index) + "]";
-    Result<Object> obj = as_object(e, context);
-    if (!obj) return fail(obj.error());
-    Result<T> item = parse_one(*obj);
-    if (!item) return fail(item.error(), context);
+    // The context string is built only on failure: lists have up to 10^5 elements.
+    Object obj;
+    if (e.get_object().get(obj)) return fail(as_object(e, element_context(what, index)).error());
+    Result<T> item = parse_one(obj);
+    if (!item) return fail(item.error(), element_context(what, index));
     out.push_back(std::move(*item));
     ++index;
   }
