@@ -81,7 +81,7 @@ std::optional<double> value_of(const metrics::MetricSet& set, std::string_view f
   const metrics::FamilySamples* fs = set.find(family);
   if (fs == nullptr) return std::nullopt;
   for (size_t i = 0; i < fs->size(); ++i) {
-    std::span<const std::string> l = fs->labels_of(i);
+    auto l = fs->labels_of(i);
     if (std::equal(l.begin(), l.end(), labels.begin(), labels.end())) return fs->values[i];
   }
   return std::nullopt;
