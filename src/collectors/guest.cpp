@@ -464,7 +464,6 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     out.add(k_node_success, qemu[i].value && lxc[i].value ? 1 : 0, {node});
     if (qemu[i].value) {
       answered.emplace(pve::GuestType::qemu, node);
-      guests.reserve(guests.size() + qemu[i].value->size());
       for (const pve::QemuStatus& q : *qemu[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::qemu, q.vmid);
         keep(Guest{pve::GuestType::qemu, node, std::to_string(q.vmid),
