@@ -14,11 +14,17 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
+# A git worktree's .git is a file pointing outside the build context, so git describe fails
+# there: the version then comes from these build arguments (scripts/container-test.sh sets them).
+ARG VERSION=dev
+ARG REVISION=unknown
 # RelWithDebInfo (-O2, like every other build of the project; GCC 12 at -O3 raises false
 # -Wrestrict errors), stripped on install. The runtime stage installs exactly the packages
 # that own the libraries the binary loads.
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DPVEX_BUILD_TESTS=OFF -DPVEX_BUILD_BENCH=OFF \
+      -DPVEX_VERSION_OVERRIDE="$([ "$VERSION" = dev ] || echo "$VERSION")" \
+      -DPVEX_REVISION_OVERRIDE="$([ "$REVISION" = unknown ] || echo "$REVISION")" \
  && cmake --build /build --target pve-exporter -j "$(nproc)" \
  && install -D -m 0755 -s /build/pve-exporter /out/usr/bin/pve-exporter \
  && install -D -m 0755 packaging/container/healthcheck /out/usr/bin/pve-exporter-healthcheck \

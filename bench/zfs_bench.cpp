@@ -166,6 +166,26 @@ void BM_ZfsReadOnly(benchmark::State& state) {
 }
 BENCHMARK(BM_ZfsReadOnly)->Unit(benchmark::kMillisecond);
 
+/// collect_zfs over the small 2.3 fixture tree: the fixed cost of a scrape (global files, building
+/// each field's family) without the 1,000 datasets.
+void BM_ZfsCollectFixture(benchmark::State& state) {
+  pvex::config::Config cfg;
+  cfg.zfs.procfs = std::string(PVEX_SOURCE_DIR) + "/tests/fixtures/kstat/2.3";
+  size_t allocations = 0;
+  for (auto _ : state) {
+    const size_t before = g_allocations.load(std::memory_order_relaxed);
+    pvex::collectors::Scrape scrape(cfg, nullptr,
+                                    pvex::pve::Clock::now() + std::chrono::seconds(10));
+    pvex::metrics::MetricSet out;
+    pvex::Result<void> r = pvex::collectors::collect_zfs(scrape, out);
+    if (!r) state.SkipWithError(r.error().message.c_str());
+    allocations = g_allocations.load(std::memory_order_relaxed) - before;
+    benchmark::DoNotOptimize(out);
+  }
+  state.counters["allocs_per_collect"] = static_cast<double>(allocations);
+}
+BENCHMARK(BM_ZfsCollectFixture)->Unit(benchmark::kMillisecond);
+
 void BM_ZfsWriteOnly(benchmark::State& state) {
   pvex::config::Config cfg;
   cfg.zfs.procfs = tree().procfs();

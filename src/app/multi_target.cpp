@@ -199,7 +199,7 @@ void MultiTarget::add_self_metrics(metrics::MetricSet& out) const {
 http::Response MultiTarget::handle(const http::Request& req) {
   const auto start = pve::Clock::now();
   Result<PveQuery> q = parse_pve_query(req, m_config);
-  if (!q) return http::Response{400, "text/plain; charset=utf-8", q.error().message + "\n", {}};
+  if (!q) return http::Response{400, "text/plain; charset=utf-8", q.error().message + "\n", {}, {}};
   const config::Module& module = m_config.modules.at(q->module);
   const pve::Clock::time_point deadline =
       scrape_deadline(m_config, req.scrape_timeout_seconds, start);

@@ -3,7 +3,10 @@
 #include <bit>
 #include <cmath>
 #include <map>
-#include <set>
+#include <memory_resource>
+#include <span>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "collectors/collector.hpp"
 #include "util/strings.hpp"
@@ -127,11 +130,18 @@ struct FieldMetric {
   bool duplicate = false;  // another field of the file kind already maps to this name
 };
 
-/// Builds and caches the family of each field of one file kind.
+/// Builds and caches the family of each field of one file kind, for one render. Field names are
+/// views into the snapshot being rendered, which outlives the cache; so are the keys. The
+/// containers' nodes come from `arena`, which outlives the cache too (one per render).
 class FieldFamilies {
  public:
-  FieldFamilies(const zfs::FileSpec& spec, std::vector<std::string> labels)
-      : m_spec(spec), m_labels(std::move(labels)) {}
+  FieldFamilies(const zfs::FileSpec& spec, std::vector<std::string> labels,
+                std::pmr::memory_resource* arena)
+      : m_spec(spec),
+        m_labels(std::move(labels)),
+        m_cache(arena),
+        m_by_row(arena),
+        m_names(arena) {}
 
   /// The metric of the field in row `row` of a table; rows usually come in the same order in
   /// every file of a kind (objset files), so the last answer per position is tried first.
@@ -139,34 +149,43 @@ class FieldFamilies {
     if (row < m_by_row.size() && m_by_row[row] != nullptr && m_by_row[row]->first == field)
       return m_by_row[row]->second;
     auto it = m_cache.find(field);
-    if (it == m_cache.end()) it = m_cache.emplace(std::string(field), make(field)).first;
+    if (it == m_cache.end()) {
+      it = m_cache.emplace(field, make(field)).first;
+      // The name as stored in the node: the set keeps a view of it.
+      it->second.duplicate = !m_names.insert(it->second.family.name).second;
+    }
     if (row >= m_by_row.size()) m_by_row.resize(row + 1, nullptr);
     m_by_row[row] = &*it;
     return it->second;
   }
 
  private:
-  FieldMetric make(std::string_view field) {
+  FieldMetric make(std::string_view field) const {
     const zfs::FieldType type = zfs::classify(m_spec, field);
-    std::string help = "kstat " + std::string(m_spec.file) + " field " + std::string(field);
-    if (type.unit == zfs::Unit::fraction) help += ", a fraction of 2^32 exported as a ratio";
-    if (!type.known) help += " (not in the field tables: typed by the fallback rule)";
+    constexpr std::string_view fraction = ", a fraction of 2^32 exported as a ratio";
+    constexpr std::string_view fallback = " (not in the field tables: typed by the fallback rule)";
+    std::string help;
+    help.reserve(20 + m_spec.file.size() + field.size() + fraction.size() + fallback.size());
+    help += "kstat ";
+    help += m_spec.file;
+    help += " field ";
+    help += field;
+    if (type.unit == zfs::Unit::fraction) help += fraction;
+    if (!type.known) help += fallback;
     help += '.';
-    FieldMetric m{metrics::Family(zfs::metric_name(m_spec, field, type), std::move(help),
-                                  type.kind == zfs::Kind::counter ? metrics::Type::counter
-                                                                  : metrics::Type::gauge,
-                                  m_labels),
-                  type.unit == zfs::Unit::fraction ? 4294967296.0 : 1.0};
-    m.duplicate = !m_names.insert(m.family.name).second;
-    return m;
+    return FieldMetric{metrics::Family(zfs::metric_name(m_spec, field, type), std::move(help),
+                                       type.kind == zfs::Kind::counter ? metrics::Type::counter
+                                                                       : metrics::Type::gauge,
+                                       m_labels),
+                       type.unit == zfs::Unit::fraction ? 4294967296.0 : 1.0};
   }
 
   const zfs::FileSpec& m_spec;
   std::vector<std::string> m_labels;
-  using Cache = std::map<std::string, FieldMetric, std::less<>>;
+  using Cache = std::pmr::unordered_map<std::string_view, FieldMetric>;
   Cache m_cache;
-  std::vector<const Cache::value_type*> m_by_row;
-  std::set<std::string> m_names;
+  std::pmr::vector<const Cache::value_type*> m_by_row;
+  std::pmr::unordered_set<std::string_view> m_names;  // views of the family names in m_cache
 };
 
 /// Adds every numeric row of `table`; `labels` are the values of the families' labels.
@@ -254,16 +273,21 @@ void render_dmu_tx_assign(const zfs::PoolKstats& pool, metrics::MetricSet& out) 
 
 void render(const zfs::KstatSnapshot& snap, const zfs::DatasetFilter& filter,
             metrics::MetricSet& out) {
-  for (const zfs::NamedFile& f : snap.globals) {
-    for (const zfs::FileSpec& spec : zfs::global_files()) {
-      if (spec.file != f.file) continue;
-      FieldFamilies families(spec, {});
-      render_table(f.table, families, {}, out);
-    }
-  }
-  FieldFamilies iostats(zfs::iostats_spec(), {"pool"});
-  FieldFamilies ddt(zfs::ddt_spec(), {"pool", "checksum"});
-  FieldFamilies objset(zfs::objset_spec(), {"pool", "dataset"});
+  // The field caches' nodes: a few blocks per render instead of two allocations per field.
+  std::pmr::monotonic_buffer_resource arena(64 * 1024);
+  // One cache per global file kind, alive for the whole render like the others: the metric
+  // set may remember a family by its address.
+  const std::span<const zfs::FileSpec> specs = zfs::global_files();
+  std::vector<FieldFamilies> globals;
+  globals.reserve(specs.size());
+  for (const zfs::FileSpec& spec : specs)
+    globals.emplace_back(spec, std::vector<std::string>{}, &arena);
+  for (const zfs::NamedFile& f : snap.globals)
+    for (size_t i = 0; i < specs.size(); ++i)
+      if (specs[i].file == f.file) render_table(f.table, globals[i], {}, out);
+  FieldFamilies iostats(zfs::iostats_spec(), {"pool"}, &arena);
+  FieldFamilies ddt(zfs::ddt_spec(), {"pool", "checksum"}, &arena);
+  FieldFamilies objset(zfs::objset_spec(), {"pool", "dataset"}, &arena);
   for (const zfs::PoolKstats& pool : snap.pools) {
     const std::string_view pool_label[] = {pool.name};
     render_state(pool, out);

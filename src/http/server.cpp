@@ -63,6 +63,44 @@ Result<std::string> gzip(std::string_view data, int level) {
   return out;
 }
 
+struct GzipStream::Impl {
+  z_stream zs{};
+  bool ok = false;
+  bool finished = false;
+};
+
+GzipStream::GzipStream(int level) : m_impl(std::make_unique<Impl>()) {
+  m_impl->ok = deflateInit2(&m_impl->zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+}
+
+GzipStream::~GzipStream() {
+  if (m_impl->ok) deflateEnd(&m_impl->zs);
+}
+
+Result<void> GzipStream::write(std::string_view data, bool finish, std::string& out) {
+  Impl& z = *m_impl;
+  if (!z.ok) return fail(ErrorKind::internal, "deflateInit2 failed");
+  if (z.finished) return fail(ErrorKind::internal, "gzip stream already finished");
+  z.zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.zs.avail_in = static_cast<uInt>(data.size());
+  const int flush = finish ? Z_FINISH : Z_NO_FLUSH;
+  for (;;) {
+    const size_t before = out.size();
+    const size_t room = std::max<size_t>(deflateBound(&z.zs, z.zs.avail_in), 16 * 1024);
+    out.resize(before + room);
+    z.zs.next_out = reinterpret_cast<Bytef*>(out.data() + before);
+    z.zs.avail_out = static_cast<uInt>(room);
+    const int rc = deflate(&z.zs, flush);
+    out.resize(before + room - z.zs.avail_out);
+    if (rc == Z_STREAM_END) {
+      z.finished = true;
+      return {};
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) return fail(ErrorKind::internal, "deflate failed");
+    if (!finish && z.zs.avail_in == 0 && z.zs.avail_out != 0) return {};
+  }
+}
+
 struct Server::Impl {
   Routes routes;
   Security security;
@@ -77,6 +115,7 @@ struct Server::Impl {
 
   void install(httplib::Server& s);
   void serve(const httplib::Request& req, httplib::Response& res, const Handler& handler);
+  void stream(httplib::Response& res, Response&& r, bool gzip_it);
 };
 
 namespace {
@@ -98,7 +137,14 @@ Request to_request(const httplib::Request& req) {
 
 }  // namespace
 
-void Server::Impl::serve(const httplib::Request& req, httplib::Response& res, const Handler& handler) {
+void Server::Impl::serve(const httplib::Request& req, httplib::Response& res,
+                         const Handler& handler) {
+  if (stopping) {
+    res.status = 503;
+    res.set_header("Connection", "close");
+    res.set_content("Shutting down\n", "text/plain; charset=utf-8");
+    return;
+  }
   ++in_flight;
   struct Done {
     Impl* self;
@@ -136,7 +182,50 @@ void Server::Impl::serve(const httplib::Request& req, httplib::Response& res, co
     }
   }
   res.set_header("Vary", "Accept-Encoding");
+  if (r.stream) {
+    stream(res, std::move(r), accepts_gzip(accept_encoding));
+    return;
+  }
   res.set_content(std::move(r.body), r.content_type.c_str());
+}
+
+void Server::Impl::stream(httplib::Response& res, Response&& r, bool gzip_it) {
+  // The request counts as in flight until httplib has sent the last piece (or given up): the
+  // releaser runs when it drops the provider.
+  ++in_flight;
+  struct State {
+    BodyStream next;
+    std::unique_ptr<GzipStream> gz;
+    std::string piece, packed;
+  };
+  auto state = std::make_shared<State>();
+  state->next = std::move(r.stream);
+  if (gzip_it) {
+    state->gz = std::make_unique<GzipStream>();
+    res.set_header("Content-Encoding", "gzip");
+  }
+  res.set_chunked_content_provider(
+      r.content_type,
+      [state](size_t, httplib::DataSink& sink) {
+        State& st = *state;
+        st.piece.clear();
+        const bool more = st.next(st.piece);
+        std::string* out = &st.piece;
+        if (st.gz) {
+          st.packed.clear();
+          if (!st.gz->write(st.piece, !more, st.packed)) return false;
+          out = &st.packed;
+        }
+        if (!out->empty() && !sink.write(out->data(), out->size())) return false;  // client gone
+        if (!more) sink.done();
+        return true;
+      },
+      [this](bool) {
+        if (--in_flight == 0) {
+          std::lock_guard lock(mutex);
+          idle_cv.notify_all();
+        }
+      });
 }
 
 void Server::Impl::install(httplib::Server& s) {
@@ -172,8 +261,9 @@ void Server::Impl::install(httplib::Server& s) {
     return r;
   };
   std::vector<std::pair<std::string, Handler>> gets = {
-      {"/", routes.landing}, {web.telemetry_path, routes.metrics}, {"/-/healthy", healthy},
-      {"/health", healthy},  {"/-/ready", ready},
+      {"/", routes.landing},   {web.telemetry_path, routes.metrics},
+      {"/-/healthy", healthy}, {"/health", healthy},
+      {"/-/ready", ready},
   };
   if (routes.pve) gets.emplace_back("/pve", routes.pve);
   for (auto& [path, handler] : gets) {
@@ -184,7 +274,9 @@ void Server::Impl::install(httplib::Server& s) {
       if (std::strchr(".^$|()[]{}*+?\\", c) != nullptr) re += '\\';
       re += c;
     }
-    s.Get(re, [this, h = handler](const httplib::Request& req, httplib::Response& res) { serve(req, res, h); });
+    s.Get(re, [this, h = handler](const httplib::Request& req, httplib::Response& res) {
+      serve(req, res, h);
+    });
     auto not_allowed = [](const httplib::Request&, httplib::Response& res) {
       res.status = 405;
       res.set_header("Allow", "GET, HEAD");
@@ -205,21 +297,23 @@ void Server::Impl::install(httplib::Server& s) {
                                            : "Error\n";
     res.set_content(text, "text/plain; charset=utf-8");
   });
-  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-    std::string what = "unknown exception";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    spdlog::error("bug: exception while serving {}: {}", req.path, what);
-    res.status = 500;
-    res.set_content("Internal Server Error\n", "text/plain; charset=utf-8");
-  });
+  s.set_exception_handler(
+      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown exception";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        spdlog::error("bug: exception while serving {}: {}", req.path, what);
+        res.status = 500;
+        res.set_content("Internal Server Error\n", "text/plain; charset=utf-8");
+      });
 }
 
-Result<std::unique_ptr<Server>> Server::start(const config::WebConfig& web, Routes routes, Security security) {
+Result<std::unique_ptr<Server>> Server::start(const config::WebConfig& web, Routes routes,
+                                              Security security) {
   std::unique_ptr<Server> server(new Server());
   server->m_impl = std::make_unique<Impl>();
   Impl& impl = *server->m_impl;
@@ -234,8 +328,8 @@ Result<std::unique_ptr<Server>> Server::start(const config::WebConfig& web, Rout
       auto ssl = std::make_unique<httplib::SSLServer>(impl.security.cert_file.c_str(),
                                                       impl.security.key_file.c_str());
       if (!ssl->is_valid())
-        return fail(ErrorKind::tls, fmt::format("cannot use TLS certificate {} / key {}", impl.security.cert_file,
-                                                impl.security.key_file));
+        return fail(ErrorKind::tls, fmt::format("cannot use TLS certificate {} / key {}",
+                                                impl.security.cert_file, impl.security.key_file));
       if (impl.security.setup_tls && !impl.security.setup_tls(ssl->ssl_context()))
         return fail(ErrorKind::tls, "cannot apply the TLS settings of the web config");
       s = std::move(ssl);
@@ -251,8 +345,10 @@ Result<std::unique_ptr<Server>> Server::start(const config::WebConfig& web, Rout
     int bind_errno = 0;
     for (const std::string& host : hosts) {
       errno = 0;
-      if (la->port == 0) port = s->bind_to_any_port(host);
-      else port = s->bind_to_port(host, la->port) ? la->port : -1;
+      if (la->port == 0)
+        port = s->bind_to_any_port(host);
+      else
+        port = s->bind_to_port(host, la->port) ? la->port : -1;
       bind_errno = errno;
       if (port > 0) break;
       if (bind_errno == EADDRINUSE) break;
@@ -274,17 +370,22 @@ Result<std::unique_ptr<Server>> Server::start(const config::WebConfig& web, Rout
   return server;
 }
 
-std::vector<int> Server::ports() const { return m_impl->ports; }
+std::vector<int> Server::ports() const {
+  return m_impl->ports;
+}
 
 bool Server::stop(std::chrono::milliseconds grace) {
   if (!m_impl) return true;
+  // New requests get 503 from here on; the listeners stay open until what is in flight is done,
+  // because httplib's stop() also cuts off chunked (streamed) answers still being sent.
   m_impl->stopping = true;
-  for (auto& s : m_impl->servers) s->stop();
   bool finished = true;
   {
     std::unique_lock lock(m_impl->mutex);
-    finished = m_impl->idle_cv.wait_for(lock, grace, [this] { return m_impl->in_flight.load() == 0; });
+    finished =
+        m_impl->idle_cv.wait_for(lock, grace, [this] { return m_impl->in_flight.load() == 0; });
   }
+  for (auto& s : m_impl->servers) s->stop();
   // The listener threads end once their idle keep-alive connections notice the stop (up to the
   // keep-alive timeout). Join them in the background and wait a bounded time; what has not ended
   // by then is left to the process exit (the state it uses is deliberately leaked, not freed).
@@ -306,6 +407,8 @@ bool Server::stop(std::chrono::milliseconds grace) {
   return false;
 }
 
-Server::~Server() { stop(std::chrono::milliseconds(0)); }
+Server::~Server() {
+  stop(std::chrono::milliseconds(0));
+}
 
 }  // namespace pvex::http

@@ -22,19 +22,25 @@ struct Request {
   std::string method;
   std::string path;
   std::multimap<std::string, std::string> params;  // query parameters
-  std::string accept;                               // Accept header
-  std::optional<double> scrape_timeout_seconds;     // X-Prometheus-Scrape-Timeout-Seconds
+  std::string accept;                              // Accept header
+  std::optional<double> scrape_timeout_seconds;    // X-Prometheus-Scrape-Timeout-Seconds
   std::string remote_addr;
 
   /// The first value of query parameter `name`, if given.
   std::optional<std::string> param(const std::string& name) const;
 };
 
+/// A body produced piece by piece: each call appends the next piece to `out` and returns false
+/// after the last one. The server sends pieces as they come (chunked transfer encoding) and
+/// gzips them on the fly, so a big body never exists whole, plain or compressed.
+using BodyStream = std::function<bool(std::string& out)>;
+
 struct Response {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  BodyStream stream;  // when set, the body (`body` is ignored)
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -43,9 +49,9 @@ using Handler = std::function<Response(const Request&)>;
 enum class AuthResult { ok, missing, denied };
 
 struct Routes {
-  Handler landing;   // GET /
-  Handler metrics;   // GET <telemetry path>
-  Handler pve;       // GET /pve (multi-target); may be empty
+  Handler landing;              // GET /
+  Handler metrics;              // GET <telemetry path>
+  Handler pve;                  // GET /pve (multi-target); may be empty
   std::function<bool()> ready;  // /-/ready answers 200 while this says true
 };
 
@@ -83,8 +89,25 @@ class Server {
   std::unique_ptr<Impl> m_impl;
 };
 
-/// gzip-compresses `data` (level 1..9); used for responses when the client accepts gzip.
-Result<std::string> gzip(std::string_view data, int level = 5);
+/// gzip-compresses `data` (level 1..9); used for responses when the client accepts gzip. Level 1:
+/// metrics text still shrinks ~11x (7.1 MB -> 628 KB for 1,000 guests) at ~60 % of level 5's CPU.
+Result<std::string> gzip(std::string_view data, int level = 1);
+
+/// Streaming gzip: feed pieces, collect the compressed output as it appears.
+class GzipStream {
+ public:
+  explicit GzipStream(int level = 1);
+  ~GzipStream();
+  GzipStream(const GzipStream&) = delete;
+  GzipStream& operator=(const GzipStream&) = delete;
+
+  /// Compresses `data` (the last piece when `finish`) and appends what zlib emits to `out`.
+  Result<void> write(std::string_view data, bool finish, std::string& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
 
 /// True when an Accept-Encoding header value accepts gzip (and does not say q=0).
 bool accepts_gzip(std::string_view accept_encoding);

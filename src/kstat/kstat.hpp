@@ -38,7 +38,8 @@ enum class DataType : uint8_t {
 };
 
 /// One `name type data` row. Integers are kept in integer types; `text` holds string values.
-/// `name` and `text` view the owning NamedTable's buffer: do not keep them beyond the table.
+/// `name` and `text` view the text the owning NamedTable's `storage` keeps: do not keep them beyond
+/// the table (or a copy of it).
 struct NamedRow {
   std::string_view name;
   DataType type = DataType::uint64;
@@ -54,10 +55,11 @@ struct NamedRow {
   bool operator==(const NamedRow&) const = default;
 };
 
-/// A named kstat (type 1): header plus rows in file order. Rows view `buffer`, the file text,
-/// which is shared so that copies and moves of the table keep the views valid.
+/// A named kstat (type 1): header plus rows in file order. Rows view the file text, which
+/// `storage` owns (a string of its own or a TextStore shared by many tables), so copies and moves
+/// of the table keep the views valid.
 struct NamedTable {
-  std::shared_ptr<const std::string> buffer;
+  std::shared_ptr<const void> storage;
   Header header;
   std::vector<NamedRow> rows;
   size_t skipped_rows = 0;  // rows with an unknown type code or an unparsable value
@@ -84,10 +86,14 @@ Result<Header> parse_header(std::string_view line);
 Result<NamedTable> parse_named(std::string_view text);
 /// The same without copying: the table shares `text`.
 Result<NamedTable> parse_named(std::shared_ptr<const std::string> text);
+/// The same without copying: rows view `text`, which `owner` keeps alive (a TextStore).
+Result<NamedTable> parse_named(std::string_view text, std::shared_ptr<const void> owner);
 
 /// Parses an io kstat (type 3): header, the padded column line, one line of numbers. Returned as
 /// a named table of uint64 rows named by the columns. Fails (parse) on any mismatch.
 Result<NamedTable> parse_io(std::string_view text);
+/// The same without copying: rows view `text`, which `owner` keeps alive.
+Result<NamedTable> parse_io(std::string_view text, std::shared_ptr<const void> owner);
 
 /// Parses a list file: the first line names the columns, every following non-empty line is a
 /// row. A first line of seven numbers (a pre-0.8 kstat header) is skipped. Rows whose cell
@@ -97,6 +103,39 @@ Result<ListTable> parse_list(std::string_view text);
 /// Parses a one-word file (`state`, `guid`): exactly one non-empty token. Fails (parse)
 /// otherwise.
 Result<std::string> parse_word(std::string_view text);
+
+/// Owns the text of many files in a few large blocks, so that keeping a thousand small kstat
+/// files costs a handful of allocations instead of one each. Tables hold it via their storage.
+class TextStore {
+ public:
+  /// Copies `text` into the store; the returned view stays valid as long as the store lives.
+  std::string_view keep(std::string_view text);
+
+ private:
+  std::vector<std::unique_ptr<char[]>> m_blocks;
+  char* m_next = nullptr;  // free space in the current block
+  size_t m_left = 0;
+};
+
+/// Storage for reading files one after another: it grows to the largest file read and is then
+/// reused, so a scrape of a thousand files allocates for reading once or twice.
+class ReadBuffer {
+ public:
+  /// The text of the last successful read.
+  std::string_view text() const { return {m_bytes.data(), m_size}; }
+  /// Bytes reserved now (grows, never shrinks).
+  size_t capacity() const { return m_bytes.size(); }
+
+  /// Reads the open file `fd` from its current offset until end of file (read() returns 0: a
+  /// procfs file may answer in several short reads), replacing what the buffer held. Fails
+  /// with not_found when the file went away (ENOENT, ENODEV), io on other errors and parse
+  /// when it holds more than `max_bytes`; messages do not name the file (the caller does).
+  Result<std::string_view> read_from(int fd, size_t max_bytes);
+
+ private:
+  std::vector<char> m_bytes;
+  size_t m_size = 0;
+};
 
 /// A kstat directory entry.
 struct Entry {
@@ -113,6 +152,44 @@ Result<std::vector<Entry>> list_directory(const std::string& dir);
 /// and parse when it is larger than `max_bytes`.
 Result<std::string> read_file(const std::string& path, size_t max_bytes = 1 << 20);
 
+/// An open directory: files and subdirectories are opened relative to it (openat), so the
+/// kernel looks up one name instead of walking the whole path for every file.
+class Directory {
+ public:
+  /// Opens `path`. Fails with not_found when it does not exist (or is not a directory), io
+  /// otherwise.
+  static Result<Directory> open(std::string path);
+
+  Directory(Directory&& other) noexcept;
+  Directory& operator=(Directory&& other) noexcept;
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+  ~Directory();
+
+  /// The path it was opened by, for messages.
+  const std::string& path() const { return m_path; }
+
+  /// Opens the subdirectory `name` (one path component). Errors as for open().
+  Result<Directory> open_directory(std::string_view name) const;
+
+  /// Lists the directory like list_directory().
+  Result<std::vector<Entry>> list() const;
+
+  /// Reads file `name` (one path component) into `buffer`, replacing what it held, until end
+  /// of file. Fails with not_found when the file is gone, io on other errors (also for a name
+  /// that is not a single path component), parse when it is larger than `max_bytes`. The view
+  /// is valid until the buffer's next read.
+  Result<std::string_view> read(std::string_view name, ReadBuffer& buffer,
+                                size_t max_bytes = 1 << 20) const;
+
+ private:
+  Directory(int fd, std::string path) : m_fd(fd), m_path(std::move(path)) {}
+  Result<int> open_at(std::string_view name, int flags) const;
+
+  int m_fd = -1;
+  std::string m_path;
+};
+
 /// The file names a reader may open: exact names and name prefixes (`objset-0x`). Anything
 /// else is refused, so debug tables (dbgmsg, dbufs) are never opened by accident.
 struct AllowList {
@@ -126,5 +203,9 @@ struct AllowList {
 /// ErrorKind::config and are never opened.
 Result<std::string> read_allowed(const std::string& dir, std::string_view name,
                                  const AllowList& allow, size_t max_bytes = 1 << 20);
+/// Directory::read() guarded the same way.
+Result<std::string_view> read_allowed(const Directory& dir, std::string_view name,
+                                      const AllowList& allow, ReadBuffer& buffer,
+                                      size_t max_bytes = 1 << 20);
 
 }  // namespace pvex::kstat

@@ -16,7 +16,10 @@ struct Family {
   Family() = default;
   Family(std::string name_, std::string help_, Type type_, std::vector<std::string> labels_ = {},
          std::string unit_ = {})
-      : name(std::move(name_)), help(std::move(help_)), type(type_), labels(std::move(labels_)),
+      : name(std::move(name_)),
+        help(std::move(help_)),
+        type(type_),
+        labels(std::move(labels_)),
         unit(std::move(unit_)) {}
 
   std::string name;

@@ -2,6 +2,8 @@
 #include "metrics/metric_set.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <iterator>
 #include <set>
 
 #include <fmt/format.h>
@@ -12,10 +14,14 @@ namespace pvex::metrics {
 
 std::string_view to_string(Type type) {
   switch (type) {
-    case Type::counter: return "counter";
-    case Type::gauge: return "gauge";
-    case Type::histogram: return "histogram";
-    case Type::summary: return "summary";
+    case Type::counter:
+      return "counter";
+    case Type::gauge:
+      return "gauge";
+    case Type::histogram:
+      return "histogram";
+    case Type::summary:
+      return "summary";
   }
   return "untyped";
 }
@@ -25,37 +31,138 @@ size_t FamilySamples::size() const {
   return dist ? distributions.size() : values.size();
 }
 
-std::span<const std::string> FamilySamples::labels_of(size_t i) const {
-  const size_t n = family.labels.size();
-  return std::span<const std::string>(label_values).subspan(i * n, n);
+std::string_view LabelStore::copy(std::string_view s) {
+  if (s.empty()) return {};
+  if (s.size() > m_free_size) {
+    // Chunks grow with the set (4 KiB to 256 KiB); a value larger than that gets its own.
+    const size_t size = std::max(s.size(), m_next_chunk);
+    m_next_chunk = std::min<size_t>(m_next_chunk * 2, 256 * 1024);
+    m_chunks.push_back(std::make_unique_for_overwrite<char[]>(size));
+    m_free = m_chunks.back().get();
+    m_free_size = size;
+  }
+  std::memcpy(m_free, s.data(), s.size());
+  const std::string_view stored(m_free, s.size());
+  m_free += s.size();
+  m_free_size -= s.size();
+  return stored;
 }
 
+template <class Range>
+uint32_t LabelStore::push(const Range& labels) {
+  const size_t n = std::size(labels);
+  if (n == 0) return 0;
+  const std::string_view* last = m_last_n == 0 ? nullptr : m_views.data() + m_last;
+  if (n == m_last_n) {
+    size_t i = 0;
+    for (const auto& l : labels) {
+      if (last[i] != std::string_view(l)) break;
+      ++i;
+    }
+    if (i == n) return m_last;
+  }
+  const auto first = static_cast<uint32_t>(m_views.size());
+  size_t i = 0;
+  for (const auto& l : labels) {
+    const std::string_view v(l);
+    if (i < m_last_n && m_views[m_last + i] == v) {
+      // Equal to the value at this position in the previous tuple: share its characters.
+      m_views.push_back(m_views[m_last + i]);
+      m_escape.push_back(m_escape[m_last + i]);
+    } else {
+      m_views.push_back(copy(v));
+      m_escape.push_back(std::any_of(v.begin(), v.end(),
+                                     [](char c) { return c == '\\' || c == '"' || c == '\n'; }));
+    }
+    ++i;
+  }
+  m_last = first;
+  m_last_n = n;
+  return first;
+}
+
+uint32_t LabelStore::absorb(LabelStore&& other) {
+  const auto base = static_cast<uint32_t>(m_views.size());
+  m_views.insert(m_views.end(), other.m_views.begin(), other.m_views.end());
+  m_escape.insert(m_escape.end(), other.m_escape.begin(), other.m_escape.end());
+  std::move(other.m_chunks.begin(), other.m_chunks.end(), std::back_inserter(m_chunks));
+  other.m_views.clear();
+  other.m_escape.clear();
+  other.m_chunks.clear();
+  other.m_free = nullptr;
+  other.m_free_size = 0;
+  other.m_last_n = 0;
+  return base;
+}
+
+MetricSet::MetricSet(MetricSet&& other) noexcept
+    : m_labels(std::move(other.m_labels)),
+      m_families(std::move(other.m_families)),
+      m_index(std::move(other.m_index)),
+      m_recent(other.m_recent),
+      m_problems(std::move(other.m_problems)) {
+  other.clear_after_move();
+}
+
+MetricSet& MetricSet::operator=(MetricSet&& other) noexcept {
+  if (this != &other) {
+    m_labels = std::move(other.m_labels);
+    m_families = std::move(other.m_families);
+    m_index = std::move(other.m_index);
+    m_recent = other.m_recent;
+    m_problems = std::move(other.m_problems);
+    other.clear_after_move();
+  }
+  return *this;
+}
+
+// A moved-from set is empty and usable again; above all its cache must not point into the
+// families it gave away.
+void MetricSet::clear_after_move() {
+  m_families.clear();
+  m_index.clear();
+  m_recent.fill({});
+  m_problems.clear();
+}
+
+MetricSet::~MetricSet() = default;
+
 FamilySamples* MetricSet::slot(const Family& family) {
+  if (!m_labels) m_labels = std::make_unique<LabelStore>();  // a moved-from set, reused
+  Recent& recent = m_recent[(reinterpret_cast<uintptr_t>(&family) >> 4) % m_recent.size()];
+  // The name check guards against a Family destroyed and another created at the same address.
+  if (recent.family == &family && recent.samples->family.name == family.name) return recent.samples;
   auto it = m_index.find(family.name);
   if (it != m_index.end()) {
     FamilySamples* fs = m_families[it->second].get();
     // Collectors add from the same constant many times: compare the whole Family only when the
     // object differs from the one first seen.
     if (fs->origin != &family && !(fs->family == family)) {
-      m_problems.push_back(fmt::format("family {} defined twice with different help, type or labels",
-                                       family.name));
+      m_problems.push_back(
+          fmt::format("family {} defined twice with different help, type or labels", family.name));
       return nullptr;
     }
+    recent = {&family, fs};
     return fs;
   }
   auto fs = std::make_unique<FamilySamples>();
   fs->family = family;
   fs->origin = &family;
+  fs->store = m_labels.get();
   FamilySamples* raw = fs.get();
   m_families.push_back(std::move(fs));
   m_index.emplace(raw->family.name, m_families.size() - 1);
+  recent = {&family, raw};
   return raw;
 }
 
-void MetricSet::declare(const Family& family) { slot(family); }
+void MetricSet::declare(const Family& family) {
+  slot(family);
+}
 
 void MetricSet::add_state_set(const Family& family, std::span<const std::string_view> states,
-                              std::string_view current, std::initializer_list<std::string_view> labels) {
+                              std::string_view current,
+                              std::initializer_list<std::string_view> labels) {
   std::vector<std::string_view> values(labels);
   values.emplace_back();
   std::string lower;
@@ -76,7 +183,8 @@ void MetricSet::add_state_set(const Family& family, std::span<const std::string_
 template <class Range>
 void MetricSet::add_impl(const Family& family, double value, const Range& labels) {
   if (family.type == Type::histogram || family.type == Type::summary) {
-    m_problems.push_back(fmt::format("{}: plain value added to a {}", family.name, to_string(family.type)));
+    m_problems.push_back(
+        fmt::format("{}: plain value added to a {}", family.name, to_string(family.type)));
     return;
   }
   if (std::size(labels) != family.labels.size()) {
@@ -86,11 +194,12 @@ void MetricSet::add_impl(const Family& family, double value, const Range& labels
   }
   FamilySamples* fs = slot(family);
   if (fs == nullptr) return;
-  for (const auto& l : labels) fs->label_values.emplace_back(l);
+  fs->label_refs.push_back(m_labels->push(labels));
   fs->values.push_back(value);
 }
 
-void MetricSet::add(const Family& family, double value, std::initializer_list<std::string_view> labels) {
+void MetricSet::add(const Family& family, double value,
+                    std::initializer_list<std::string_view> labels) {
   add_impl(family, value, labels);
 }
 
@@ -105,7 +214,8 @@ void MetricSet::add(const Family& family, double value, std::span<const std::str
 void MetricSet::add_distribution(const Family& family, Distribution dist,
                                  std::initializer_list<std::string_view> labels) {
   if (family.type != Type::histogram && family.type != Type::summary) {
-    m_problems.push_back(fmt::format("{}: distribution added to a {}", family.name, to_string(family.type)));
+    m_problems.push_back(
+        fmt::format("{}: distribution added to a {}", family.name, to_string(family.type)));
     return;
   }
   if (labels.size() != family.labels.size()) {
@@ -115,12 +225,16 @@ void MetricSet::add_distribution(const Family& family, Distribution dist,
   }
   FamilySamples* fs = slot(family);
   if (fs == nullptr) return;
-  for (std::string_view l : labels) fs->label_values.emplace_back(l);
+  fs->label_refs.push_back(m_labels->push(labels));
   fs->distributions.push_back(std::move(dist));
 }
 
 void MetricSet::merge(MetricSet&& other) {
+  if (!m_labels) m_labels = std::make_unique<LabelStore>();
+  const uint32_t base = other.m_labels ? m_labels->absorb(std::move(*other.m_labels)) : 0;
   for (auto& theirs : other.m_families) {
+    for (uint32_t& ref : theirs->label_refs) ref += base;
+    theirs->store = m_labels.get();
     auto it = m_index.find(theirs->family.name);
     if (it == m_index.end()) {
       m_families.push_back(std::move(theirs));
@@ -129,12 +243,12 @@ void MetricSet::merge(MetricSet&& other) {
     }
     FamilySamples* ours = m_families[it->second].get();
     if (!(ours->family == theirs->family)) {
-      m_problems.push_back(fmt::format("family {} defined twice with different help, type or labels",
-                                       ours->family.name));
+      m_problems.push_back(fmt::format(
+          "family {} defined twice with different help, type or labels", ours->family.name));
       continue;
     }
-    std::move(theirs->label_values.begin(), theirs->label_values.end(),
-              std::back_inserter(ours->label_values));
+    ours->label_refs.insert(ours->label_refs.end(), theirs->label_refs.begin(),
+                            theirs->label_refs.end());
     ours->values.insert(ours->values.end(), theirs->values.begin(), theirs->values.end());
     std::move(theirs->distributions.begin(), theirs->distributions.end(),
               std::back_inserter(ours->distributions));
@@ -142,6 +256,7 @@ void MetricSet::merge(MetricSet&& other) {
   std::move(other.m_problems.begin(), other.m_problems.end(), std::back_inserter(m_problems));
   other.m_families.clear();
   other.m_index.clear();
+  other.m_recent.fill({});
   other.m_problems.clear();
 }
 
@@ -159,8 +274,8 @@ size_t MetricSet::series_count() const {
 std::vector<std::string> MetricSet::problems() const {
   std::vector<std::string> out = m_problems;
   for (const auto& fs : m_families) {
-    std::set<std::span<const std::string>, decltype([](std::span<const std::string> a,
-                                                       std::span<const std::string> b) {
+    std::set<std::span<const std::string_view>,
+             decltype([](std::span<const std::string_view> a, std::span<const std::string_view> b) {
                return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end());
              })>
         seen;

@@ -1,7 +1,9 @@
 // MetricSet: the samples one collector produced, grouped by family, in insertion order.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -26,17 +28,59 @@ struct Distribution {
   bool operator==(const Distribution&) const = default;
 };
 
-/// The samples of one family. Label values are stored flat: sample i has the values
-/// `label_values[i * family.labels.size() .. +labels.size()]`.
+/// The label values of one MetricSet, stored once. Values are copied into an arena of
+/// characters; each sample's label tuple is a run of views in `views`. A sample whose labels
+/// equal the previous sample's (across families: a guest's labels for its sixty series) shares
+/// that run, and a value equal to the one at the same position in the previous run shares its
+/// characters, so a series costs one 4-byte reference instead of a string per label.
+class LabelStore {
+ public:
+  LabelStore() = default;
+  LabelStore(const LabelStore&) = delete;
+  LabelStore& operator=(const LabelStore&) = delete;
+
+  /// Stores a tuple (or finds it equal to the previous one) and returns its first index.
+  template <class Range>
+  uint32_t push(const Range& labels);
+
+  /// Takes over every value of `other`; its tuples start at the returned index here.
+  uint32_t absorb(LabelStore&& other);
+
+  std::span<const std::string_view> tuple(uint32_t first, size_t n) const {
+    return n == 0 ? std::span<const std::string_view>() : std::span(m_views).subspan(first, n);
+  }
+
+  /// Whether the value at `index` holds a character the exposition must escape (\\, ", newline);
+  /// decided once when the value is stored, so the writer does not scan every value it writes.
+  bool needs_escape(uint32_t index) const { return m_escape[index] != 0; }
+
+ private:
+  std::string_view copy(std::string_view s);
+
+  std::vector<std::string_view> m_views;
+  std::vector<uint8_t> m_escape;                  // per view: needs_escape()
+  std::vector<std::unique_ptr<char[]>> m_chunks;  // owners of the characters the views see
+  char* m_free = nullptr;                         // unused tail of the newest chunk
+  size_t m_free_size = 0;
+  size_t m_next_chunk = 4096;
+  uint32_t m_last = 0;  // the previous tuple
+  size_t m_last_n = 0;
+};
+
+/// The samples of one family. Sample i's label values are `labels_of(i)`, in the order of
+/// `family.labels`; views stay valid as long as the owning set (or the set it was merged into).
 struct FamilySamples {
   Family family;
-  const Family* origin = nullptr;  // the Family object first added: skips re-comparing it
-  std::vector<std::string> label_values;
+  const Family* origin = nullptr;           // the Family object first added: skips re-comparing it
+  std::vector<uint32_t> label_refs;         // per sample: its tuple in `store`
   std::vector<double> values;               // counter and gauge families
   std::vector<Distribution> distributions;  // histogram and summary families
+  const LabelStore* store = nullptr;
 
   size_t size() const;
-  std::span<const std::string> labels_of(size_t i) const;
+  std::span<const std::string_view> labels_of(size_t i) const {
+    return store->tuple(label_refs[i], family.labels.size());
+  }
 };
 
 /// What a collector fills. Not thread-safe: each collector owns its own set; the scrape
@@ -46,8 +90,9 @@ struct FamilySamples {
 class MetricSet {
  public:
   MetricSet() = default;
-  MetricSet(MetricSet&&) noexcept = default;
-  MetricSet& operator=(MetricSet&&) noexcept = default;
+  MetricSet(MetricSet&& other) noexcept;
+  MetricSet& operator=(MetricSet&& other) noexcept;
+  ~MetricSet();
   MetricSet(const MetricSet&) = delete;
   MetricSet& operator=(const MetricSet&) = delete;
 
@@ -83,11 +128,20 @@ class MetricSet {
 
  private:
   FamilySamples* slot(const Family& family);
+  void clear_after_move();
   template <class Range>
   void add_impl(const Family& family, double value, const Range& labels);
 
+  std::unique_ptr<LabelStore> m_labels = std::make_unique<LabelStore>();
   std::vector<std::unique_ptr<FamilySamples>> m_families;
   std::unordered_map<std::string_view, size_t> m_index;
+  // Recently used families by the address of the Family added (collectors add from the same
+  // constants over and over): most adds skip hashing the name.
+  struct Recent {
+    const Family* family = nullptr;
+    FamilySamples* samples = nullptr;
+  };
+  std::array<Recent, 64> m_recent{};
   std::vector<std::string> m_problems;
 };
 

@@ -1,6 +1,7 @@
 // The only code that knows the exposition syntax (Prometheus text 0.0.4 and OpenMetrics 1.0.0).
 #include "metrics/text_format.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -10,8 +11,9 @@
 namespace pvex::metrics {
 
 std::string_view content_type(Format format) {
-  return format == Format::openmetrics ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                                       : "text/plain; version=0.0.4; charset=utf-8";
+  return format == Format::openmetrics
+             ? "application/openmetrics-text; version=1.0.0; charset=utf-8"
+             : "text/plain; version=0.0.4; charset=utf-8";
 }
 
 Format negotiate(std::string_view accept) {
@@ -58,12 +60,24 @@ void append_value(double v, std::string& out) {
 }
 
 void append_escaped_label(std::string_view v, std::string& out) {
+  // The common case, nothing to escape, in one append (find_first_of would memchr per char).
+  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '\\' || c == '"' || c == '\n'; })) {
+    out.append(v);
+    return;
+  }
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -71,12 +85,17 @@ void append_escaped_label(std::string_view v, std::string& out) {
 void append_escaped_help(std::string_view v, Format format, std::string& out) {
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       case '"':
         out += format == Format::openmetrics ? "\\\"" : "\"";
         break;
-      default: out += c;
+      default:
+        out += c;
     }
   }
 }
@@ -110,7 +129,7 @@ std::string_view unit_of(const Family& f, std::string_view meta_name) {
   return unit;
 }
 
-void append_labels(const std::vector<std::string>& names, std::span<const std::string> values,
+void append_labels(const std::vector<std::string>& names, std::span<const std::string_view> values,
                    std::string_view extra_name, std::string_view extra_value, std::string& out) {
   if (names.empty() && extra_name.empty()) return;
   out += '{';
@@ -146,7 +165,7 @@ void append_bound(double v, Format format, std::string& out) {
 void write_distribution(const FamilySamples& fs, size_t i, Format format, std::string& out) {
   const Family& f = fs.family;
   const Distribution& d = fs.distributions[i];
-  std::span<const std::string> labels = fs.labels_of(i);
+  std::span<const std::string_view> labels = fs.labels_of(i);
   const bool histogram = f.type == Type::histogram;
   std::string bound;
   for (const auto& [key, value] : d.points) {
@@ -183,43 +202,106 @@ void write_distribution(const FamilySamples& fs, size_t i, Format format, std::s
 
 }  // namespace
 
-void write(const MetricSet& set, Format format, std::string& out) {
+namespace {
+
+// About the size of the exposition of `set`, so the output grows once (label values counted
+// as 12 bytes each, values as 20).
+size_t estimate_size(const MetricSet& set) {
+  size_t total = 0;
   for (const auto& fsp : set.families()) {
-    const FamilySamples& fs = *fsp;
-    if (fs.size() == 0) continue;
-    const Family& f = fs.family;
-    const std::string_view meta = metadata_name(f, format);
-    out += "# HELP ";
-    out += meta;
-    out += ' ';
-    append_escaped_help(f.help, format, out);
-    out += "\n# TYPE ";
-    out += meta;
-    out += ' ';
-    out += to_string(f.type);
-    out += '\n';
-    if (format == Format::openmetrics) {
-      std::string_view unit = unit_of(f, meta);
-      if (!unit.empty()) {
-        out += "# UNIT ";
-        out += meta;
-        out += ' ';
-        out += unit;
-        out += '\n';
-      }
-    }
-    if (f.type == Type::histogram || f.type == Type::summary) {
-      for (size_t i = 0; i < fs.distributions.size(); ++i) write_distribution(fs, i, format, out);
-      continue;
-    }
-    for (size_t i = 0; i < fs.values.size(); ++i) {
-      out += f.name;
-      append_labels(f.labels, fs.labels_of(i), {}, {}, out);
+    const Family& f = fsp->family;
+    size_t line = f.name.size() + 2 + 20 + 8;
+    for (const std::string& l : f.labels) line += l.size() + 4 + 12;
+    size_t lines = fsp->values.size();
+    for (const Distribution& d : fsp->distributions) lines += d.points.size() + 3;
+    total += 2 * f.name.size() + f.help.size() + 32 + lines * line;
+  }
+  return total;
+}
+
+}  // namespace
+
+namespace {
+
+void write_metadata(const Family& f, Format format, std::string& out) {
+  const std::string_view meta = metadata_name(f, format);
+  out += "# HELP ";
+  out += meta;
+  out += ' ';
+  append_escaped_help(f.help, format, out);
+  out += "\n# TYPE ";
+  out += meta;
+  out += ' ';
+  out += to_string(f.type);
+  out += '\n';
+  if (format == Format::openmetrics) {
+    std::string_view unit = unit_of(f, meta);
+    if (!unit.empty()) {
+      out += "# UNIT ";
+      out += meta;
       out += ' ';
-      append_value(fs.values[i], out);
+      out += unit;
       out += '\n';
     }
   }
+}
+
+}  // namespace
+
+bool Writer::next(std::string& out, size_t min_bytes) {
+  const size_t target = out.size() + std::min(min_bytes, std::string::npos - out.size());
+  const auto& families = m_set.families();
+  while (m_family < families.size()) {
+    const FamilySamples& fs = *families[m_family];
+    const Family& f = fs.family;
+    const size_t n = fs.size();
+    if (m_sample == 0 && n > 0) write_metadata(f, m_format, out);
+    if (f.type == Type::histogram || f.type == Type::summary) {
+      while (m_sample < n) {
+        write_distribution(fs, m_sample++, m_format, out);
+        if (out.size() >= target && m_sample < n) return true;
+      }
+    } else {
+      // Counters and gauges, the bulk of every exposition: the text around the label values is
+      // put together once per family.
+      m_fragments.clear();
+      for (size_t l = 0; l < f.labels.size(); ++l)
+        m_fragments.push_back((l == 0 ? f.name + "{" : std::string("\",")) + f.labels[l] + "=\"");
+      m_close = f.labels.empty() ? f.name + " " : std::string("\"} ");
+      const LabelStore& store = *fs.store;
+      const size_t k = m_fragments.size();
+      while (m_sample < n) {
+        const size_t i = m_sample++;
+        if (k == 0) {
+          out += m_close;
+        } else {
+          const uint32_t first = fs.label_refs[i];
+          const std::span<const std::string_view> values = store.tuple(first, k);
+          for (size_t l = 0; l < k; ++l) {
+            out += m_fragments[l];
+            if (store.needs_escape(first + static_cast<uint32_t>(l)))
+              append_escaped_label(values[l], out);
+            else
+              out += values[l];
+          }
+          out += m_close;
+        }
+        append_value(fs.values[i], out);
+        out += '\n';
+        if (out.size() >= target && m_sample < n) return true;
+      }
+    }
+    ++m_family;
+    m_sample = 0;
+    if (out.size() >= target) return m_family < families.size();
+  }
+  return false;
+}
+
+void write(const MetricSet& set, Format format, std::string& out) {
+  out.reserve(out.size() + estimate_size(set));
+  Writer writer(set, format);
+  writer.next(out, std::string::npos);
 }
 
 void write_eof(Format format, std::string& out) {

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "metrics/metric_set.hpp"
 
@@ -20,6 +21,25 @@ Format negotiate(std::string_view accept_header);
 /// Appends `set` to `out`: one HELP and TYPE per family with samples, families and samples in
 /// insertion order. OpenMetrics output also carries UNIT lines; call write_eof() once at the end.
 void write(const MetricSet& set, Format format, std::string& out);
+
+/// write() in pieces, for sending a big exposition while it is produced: each next() appends
+/// at least `min_bytes` more (whole sample lines) unless the end comes first, and returns false
+/// once everything is written. The output equals write()'s; `set` must outlive the writer.
+class Writer {
+ public:
+  Writer(const MetricSet& set, Format format) : m_set(set), m_format(format) {}
+  bool next(std::string& out, size_t min_bytes);
+
+ private:
+  const MetricSet& m_set;
+  Format m_format;
+  size_t m_family = 0;
+  size_t m_sample = 0;
+  // The current family's fixed text around its label values: `name{l1="`, `",l2="`, ...,
+  // and the closing `"} ` (or `name ` without labels).
+  std::vector<std::string> m_fragments;
+  std::string m_close;
+};
 
 /// Appends the OpenMetrics terminator `# EOF`; no-op for the Prometheus text format.
 void write_eof(Format format, std::string& out);

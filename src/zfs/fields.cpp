@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 
 #include "util/strings.hpp"
 
@@ -450,19 +451,39 @@ constexpr Rename k_gauge_renames[] = {
     {"dbufstats", "hash_mutex_count", "hash_mutexes"},
 };
 
-/// `cache_level_11_bytes` -> `cache_level_N_bytes`: indexed rows are listed once in the tables.
-std::string with_index_placeholder(SV field) {
-  std::string out;
+/// Whether `field` has an index (`_<digits>`). Indexed rows are listed once in the tables, with
+/// `_N` for the digits: `cache_level_11_bytes` -> `cache_level_N_bytes`.
+bool has_index(SV field) {
+  for (size_t i = 1; i < field.size(); ++i)
+    if (field[i] >= '0' && field[i] <= '9' && field[i - 1] == '_') return true;
+  return false;
+}
+
+/// `field` with each `_<digits>` written `_N` into `out`; false (and `out` unusable) when it
+/// does not fit, which no table entry would either.
+bool with_index_placeholder(SV field, std::span<char> out, SV& result) {
+  size_t n = 0;
   for (size_t i = 0; i < field.size(); ++i) {
+    if (n == out.size()) return false;
     const bool digit = field[i] >= '0' && field[i] <= '9';
     if (digit && i > 0 && field[i - 1] == '_') {
       while (i + 1 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '9') ++i;
-      out += 'N';
+      out[n++] = 'N';
     } else {
-      out += field[i];
+      out[n++] = field[i];
     }
   }
-  return out;
+  result = SV(out.data(), n);
+  return true;
+}
+
+/// Whether `list` holds `field` or its indexed form (`vdev_N_reads` for `vdev_3_reads`).
+bool contains_field(std::span<const SV> list, SV field) {
+  if (contains(list, field)) return true;
+  if (!has_index(field)) return false;
+  char buffer[256];
+  SV indexed;
+  return with_index_placeholder(field, buffer, indexed) && contains(list, indexed);
 }
 
 }  // namespace
@@ -482,11 +503,10 @@ const FileSpec& objset_spec() {
 
 FieldType classify(const FileSpec& spec, std::string_view field) {
   FieldType t;
-  const std::string indexed = with_index_placeholder(field);
-  if (contains(spec.counters, field) || contains(spec.counters, indexed)) {
+  if (contains_field(spec.counters, field)) {
     t.kind = Kind::counter;
     t.known = true;
-  } else if (contains(spec.gauges, field) || contains(spec.gauges, indexed)) {
+  } else if (contains_field(spec.gauges, field)) {
     t.kind = Kind::gauge;
     t.known = true;
   } else {

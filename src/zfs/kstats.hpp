@@ -49,8 +49,10 @@ const kstat::AllowList& pool_allow_list();
 
 /// Reads the tree under `root` (`<procfs>/spl/kstat/zfs`). Fails with not_found when `root`
 /// does not exist (no ZFS module loaded). Files vanishing between listing and reading are
-/// skipped silently; malformed files are skipped and listed in `problems`. Only allow-listed
-/// files are opened (never dbgmsg, dbufs, reads, multihost or the benchmark tables).
+/// skipped silently; malformed or unreadable files are skipped and listed in `problems`; a pool
+/// directory that vanished is listed without data. Only allow-listed files are opened (never
+/// dbgmsg, dbufs, reads, multihost or the benchmark tables). Files are opened relative to their
+/// open directory through one reused buffer, and all named tables share one TextStore.
 Result<KstatSnapshot> read_kstats(const std::string& root);
 
 }  // namespace pvex::zfs

@@ -24,7 +24,8 @@ config::WebConfig loopback_web() {
   return web;
 }
 
-Routes simple_routes(std::atomic<int>* metrics_calls = nullptr, std::chrono::milliseconds delay = {}) {
+Routes simple_routes(std::atomic<int>* metrics_calls = nullptr,
+                     std::chrono::milliseconds delay = {}) {
   Routes r;
   r.landing = [](const Request&) {
     Response res;
@@ -164,10 +165,13 @@ TEST_F(ServerTest, OversizedBodyIs413) {
 TEST_F(ServerTest, MalformedRequestsAreRejectedWithoutCrash) {
   EXPECT_EQ(raw_request(m_port, "garbage\r\n\r\n"), "HTTP/1.1 400 Bad Request");
   EXPECT_EQ(raw_request(m_port, "GET /metrics HTTP/9.9\r\n\r\n").substr(0, 12), "HTTP/1.1 400");
-  EXPECT_EQ(raw_request(m_port, "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n\r\n").substr(0, 12),
-            "HTTP/1.1 414");
-  EXPECT_EQ(raw_request(m_port, std::string("\0\x01\x02\xff\r\n\r\n", 8)), "HTTP/1.1 400 Bad Request");
-  EXPECT_EQ(raw_request(m_port, "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(
+      raw_request(m_port, "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\n\r\n").substr(0, 12),
+      "HTTP/1.1 414");
+  EXPECT_EQ(raw_request(m_port, std::string("\0\x01\x02\xff\r\n\r\n", 8)),
+            "HTTP/1.1 400 Bad Request");
+  EXPECT_EQ(raw_request(m_port, "BREW /metrics HTTP/1.1\r\nHost: x\r\n\r\n"),
+            "HTTP/1.1 400 Bad Request");
   // Still serving after all that.
   httplib::Client c = client();
   auto r = c.Get("/-/healthy");
@@ -182,7 +186,8 @@ TEST(Server, PortInUseIsAClearError) {
   web.listen_addresses = {"127.0.0.1:" + std::to_string((*first)->ports()[0])};
   Result<std::unique_ptr<Server>> second = Server::start(web, simple_routes());
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().message, "cannot listen on " + web.listen_addresses[0] + ": address already in use");
+  EXPECT_EQ(second.error().message,
+            "cannot listen on " + web.listen_addresses[0] + ": address already in use");
   (*first)->stop(std::chrono::seconds(1));
 }
 
@@ -190,7 +195,8 @@ TEST(Server, ListensOnSeveralAddressesIncludingIpv6Loopback) {
   config::WebConfig web = loopback_web();
   web.listen_addresses = {"127.0.0.1:0", "[::1]:0"};
   Result<std::unique_ptr<Server>> s = Server::start(web, simple_routes());
-  if (!s && s.error().message.find("[::1]") != std::string::npos) GTEST_SKIP() << "no IPv6 loopback here";
+  if (!s && s.error().message.find("[::1]") != std::string::npos)
+    GTEST_SKIP() << "no IPv6 loopback here";
   ASSERT_TRUE(s) << s.error().message;
   ASSERT_EQ((*s)->ports().size(), 2u);
   httplib::Client v6("::1", (*s)->ports()[1]);
@@ -213,7 +219,8 @@ TEST(Server, StopLetsInFlightScrapesFinish) {
     auto r = c.Get("/metrics");
     return r ? r->status : -1;
   });
-  for (int i = 0; i < 200 && calls.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  for (int i = 0; i < 200 && calls.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_EQ(calls.load(), 1);
   EXPECT_TRUE((*s)->stop(std::chrono::seconds(3)));
   EXPECT_EQ(scrape.get(), 200);
@@ -221,6 +228,126 @@ TEST(Server, StopLetsInFlightScrapesFinish) {
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(1);
   EXPECT_FALSE(c.Get("/-/healthy"));
+}
+
+}  // namespace
+}  // namespace pvex::http
+
+namespace pvex::http {
+namespace {
+
+// A streamed body: `pieces` pieces of 10,000 bytes each (lines "piece N ..."), optionally slow.
+Routes streaming_routes(int pieces, std::atomic<int>* produced,
+                        std::chrono::milliseconds per_piece = {}) {
+  Routes r = simple_routes();
+  r.metrics = [pieces, produced, per_piece](const Request&) {
+    Response res;
+    auto n = std::make_shared<int>(0);
+    res.stream = [pieces, produced, per_piece, n](std::string& out) {
+      if (per_piece.count() > 0) std::this_thread::sleep_for(per_piece);
+      std::string line = "piece " + std::to_string(*n) + " ";
+      line.resize(9999, 'y');
+      out += line;
+      out += '\n';
+      if (produced) ++*produced;
+      return ++*n < pieces;
+    };
+    return res;
+  };
+  return r;
+}
+
+std::string expected_stream(int pieces) {
+  std::string all;
+  for (int i = 0; i < pieces; ++i) {
+    std::string line = "piece " + std::to_string(i) + " ";
+    line.resize(9999, 'y');
+    all += line + "\n";
+  }
+  return all;
+}
+
+TEST(Server, StreamsABodyPlainAndGzipped) {
+  Result<std::unique_ptr<Server>> s = Server::start(loopback_web(), streaming_routes(50, nullptr));
+  ASSERT_TRUE(s) << s.error().message;
+  httplib::Client c("127.0.0.1", (*s)->ports()[0]);
+  c.set_read_timeout(5);
+  auto plain = c.Get("/metrics");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 200);
+  EXPECT_EQ(plain->get_header_value("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(plain->body, expected_stream(50));
+
+  c.set_decompress(false);
+  auto packed = c.Get("/metrics", {{"Accept-Encoding", "gzip"}});
+  ASSERT_TRUE(packed);
+  EXPECT_EQ(packed->get_header_value("Content-Encoding"), "gzip");
+  EXPECT_LT(packed->body.size(), 50'000u);  // 500,000 bytes of repetitive text
+  std::string unpacked;
+  ASSERT_TRUE(httplib::detail::gzip_decompressor().decompress(
+      packed->body.data(), packed->body.size(), [&](const char* d, size_t n) {
+        unpacked.append(d, n);
+        return true;
+      }));
+  EXPECT_EQ(unpacked, expected_stream(50));
+  (*s)->stop(std::chrono::seconds(1));
+}
+
+TEST(Server, AClientLeavingMidStreamStopsTheProducer) {
+  std::atomic<int> produced{0};
+  Result<std::unique_ptr<Server>> s = Server::start(
+      loopback_web(), streaming_routes(100000, &produced, std::chrono::milliseconds(1)));
+  ASSERT_TRUE(s);
+  const int port = (*s)->ports()[0];
+  {
+    // Read the first bytes of the answer, then hang up.
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
+    char buf[4096];
+    EXPECT_GT(read(fd, buf, sizeof buf), 0);
+    close(fd);
+  }
+  // The server notices the closed connection and stops asking for pieces: stop() finds nothing
+  // in flight well before the 100,000 pieces (100 s) would be done.
+  EXPECT_TRUE((*s)->stop(std::chrono::seconds(10)));
+  EXPECT_LT(produced.load(), 100000);
+}
+
+TEST(Server, StopWaitsForAStreamBeingSent) {
+  std::atomic<int> produced{0};
+  Result<std::unique_ptr<Server>> s =
+      Server::start(loopback_web(), streaming_routes(20, &produced, std::chrono::milliseconds(20)));
+  ASSERT_TRUE(s);
+  const int port = (*s)->ports()[0];
+  auto scrape = std::async(std::launch::async, [port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(5);
+    auto r = c.Get("/metrics");
+    return r ? r->body : std::string("no answer");
+  });
+  for (int i = 0; i < 200 && produced.load() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_GT(produced.load(), 0);
+  auto stopped =
+      std::async(std::launch::async, [&] { return (*s)->stop(std::chrono::seconds(5)); });
+  for (int i = 0; i < 100 && produced.load() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // While the stream is still being sent, new requests are refused.
+  httplib::Client late("127.0.0.1", port);
+  late.set_read_timeout(5);
+  auto refused = late.Get("/metrics");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_TRUE(stopped.get());
+  EXPECT_EQ(scrape.get(), expected_stream(20));
 }
 
 }  // namespace

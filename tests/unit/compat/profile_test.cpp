@@ -76,7 +76,7 @@ std::optional<double> value(const metrics::MetricSet& set, std::string_view name
   const metrics::FamilySamples* f = set.find(name);
   if (f == nullptr) return std::nullopt;
   for (size_t i = 0; i < f->values.size(); ++i) {
-    std::span<const std::string> lv = f->labels_of(i);
+    auto lv = f->labels_of(i);
     Labels got;
     for (size_t l = 0; l < lv.size(); ++l) got[f->family.labels[l]] = lv[l];
     if (got == labels) return f->values[i];

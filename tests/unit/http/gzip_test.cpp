@@ -24,7 +24,8 @@ std::string gunzip(const std::string& in) {
 
 TEST(Gzip, RoundTrips) {
   std::string text;
-  for (int i = 0; i < 1000; ++i) text += "pve_guest_cpu_usage_ratio{vmid=\"" + std::to_string(i) + "\"} 0.5\n";
+  for (int i = 0; i < 1000; ++i)
+    text += "pve_guest_cpu_usage_ratio{vmid=\"" + std::to_string(i) + "\"} 0.5\n";
   Result<std::string> z = gzip(text);
   ASSERT_TRUE(z);
   EXPECT_LT(z->size(), text.size() / 5);
@@ -38,6 +39,36 @@ TEST(AcceptsGzip, Forms) {
   EXPECT_FALSE(accepts_gzip("gzip;q=0"));
   EXPECT_FALSE(accepts_gzip("identity"));
   EXPECT_FALSE(accepts_gzip(""));
+}
+
+}  // namespace
+}  // namespace pvex::http
+
+namespace pvex::http {
+namespace {
+
+TEST(GzipStream, PiecesRoundTripAndFinishOnce) {
+  std::string text, packed;
+  GzipStream gz;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string piece = "pve_guest_cpu_usage_ratio{vmid=\"" + std::to_string(i) + "\"} 0.5\n";
+    text += piece;
+    ASSERT_TRUE(gz.write(piece, false, packed));
+  }
+  ASSERT_TRUE(gz.write("", true, packed));
+  EXPECT_LT(packed.size(), text.size() / 5);
+  EXPECT_EQ(gunzip(packed), text);
+  Result<void> again = gz.write("more", true, packed);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().message, "gzip stream already finished");
+}
+
+TEST(GzipStream, EmptyBodyIsAValidGzipMember) {
+  std::string packed;
+  GzipStream gz;
+  ASSERT_TRUE(gz.write("", true, packed));
+  EXPECT_GE(packed.size(), 18u);  // header + empty deflate block + trailer
+  EXPECT_EQ(gunzip(packed), "");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -106,6 +107,61 @@ TEST(ParseNamed, FailsWithoutHeaderOrColumnLine) {
   EXPECT_FALSE(parse_named("1 3 0x01 1 80 1 2\nname type data\n"));  // io, not named
 }
 
+TEST(ParseNamed, HeaderRowCountIsOnlyAHint) {
+  // ndata far too large (a corrupt header must not reserve 2^64 rows) and too small.
+  Result<NamedTable> big =
+      parse_named("1 1 0x01 18446744073709551615 0 1 2\nname type data\na 4 1\nb 4 2\n");
+  ASSERT_TRUE(big.has_value());
+  ASSERT_EQ(big->rows.size(), 2u);
+  EXPECT_EQ(big->rows[1].unsigned_value, 2u);
+  Result<NamedTable> small =
+      parse_named("1 1 0x01 1 0 1 2\nname type data\na 4 1\nb 4 2\nc 3 -3\n");
+  ASSERT_TRUE(small.has_value());
+  ASSERT_EQ(small->rows.size(), 3u);
+  EXPECT_EQ(small->rows[2].signed_value, -3);
+}
+
+TEST(ParseNamed, BlankLinesAreNeitherRowsNorSkipped) {
+  Result<NamedTable> t =
+      parse_named("1 1 0x01 2 0 1 2\r\nname type data\r\n\r\na 4 1\r\n \t\n\nb 7 x\r\n");
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  ASSERT_EQ(t->rows.size(), 2u);
+  EXPECT_EQ(t->rows[0].unsigned_value, 1u);
+  EXPECT_EQ(t->rows[1].text, "x");
+  EXPECT_EQ(t->skipped_rows, 0u);
+}
+
+TEST(ParseNamed, TableKeepsItsOwnerAlive) {
+  auto store = std::make_shared<TextStore>();
+  const std::string_view text = store->keep("1 1 0x01 1 0 1 2\nname type data\nds 7 tank/a b\n");
+  Result<NamedTable> t = parse_named(text, store);
+  store.reset();  // the table's storage is now the only owner
+  ASSERT_TRUE(t.has_value());
+  const NamedTable copy = *t;
+  t = fail(ErrorKind::parse, "dropped");
+  ASSERT_EQ(copy.rows.size(), 1u);
+  EXPECT_EQ(copy.rows[0].name, "ds");
+  EXPECT_EQ(copy.rows[0].text, "tank/a b");
+}
+
+TEST(TextStore, KeptTextsStayIntactAcrossBlocks) {
+  TextStore store;
+  std::vector<std::string> originals;
+  std::vector<std::string_view> kept;
+  // Sizes from empty to well past a block, so texts fill blocks, overflow them and get blocks
+  // of their own.
+  for (size_t i = 0; i < 300; ++i) {
+    const size_t size = (i * 977) % 40000;
+    originals.push_back(std::string(size, static_cast<char>('a' + i % 26)) + std::to_string(i));
+    kept.push_back(store.keep(originals.back()));
+  }
+  EXPECT_EQ(store.keep(""), "");
+  for (size_t i = 0; i < originals.size(); ++i) {
+    ASSERT_EQ(kept[i], originals[i]) << i;
+    EXPECT_NE(kept[i].data(), originals[i].data());
+  }
+}
+
 TEST(ParseIo, NamesValuesByColumns) {
   Result<NamedTable> t = parse_io(
       "1698 3 0x01 1 80 31201230000 1209612402116000\n"
@@ -184,6 +240,138 @@ TEST_F(ReadFile, OversizedFileIsAnError) {
   Result<std::string> r = read_file(m_dir + "/big", 99);
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().kind, ErrorKind::parse);
+}
+
+TEST_F(ReadFile, EmptyFileReadsAsEmpty) {
+  std::ofstream(m_dir + "/empty") << "";
+  EXPECT_EQ(*read_file(m_dir + "/empty"), "");
+}
+
+TEST_F(ReadFile, ReusedBufferServesFilesOfAnySize) {
+  const std::string small = "1 1 0x01 1 0 1 2\nname type data\na 4 1\n";
+  const std::string large(100000, 'L');  // several times the first reservation
+  const std::string medium(20000, 'M');
+  std::ofstream(m_dir + "/small") << small;
+  std::ofstream(m_dir + "/large") << large;
+  std::ofstream(m_dir + "/medium") << medium;
+  std::ofstream(m_dir + "/empty") << "";
+  Result<Directory> dir = Directory::open(m_dir);
+  ASSERT_TRUE(dir.has_value()) << dir.error().message;
+  ReadBuffer buffer;
+  EXPECT_EQ(*dir->read("small", buffer), small);
+  const size_t first_capacity = buffer.capacity();
+  EXPECT_EQ(*dir->read("large", buffer), large);
+  EXPECT_GT(buffer.capacity(), first_capacity);
+  const size_t grown = buffer.capacity();
+  EXPECT_EQ(*dir->read("small", buffer), small);  // no stale bytes of the large file
+  EXPECT_EQ(buffer.text(), small);
+  EXPECT_EQ(*dir->read("medium", buffer), medium);
+  EXPECT_EQ(*dir->read("empty", buffer), "");
+  EXPECT_EQ(buffer.capacity(), grown);  // reused, not shrunk or re-grown
+}
+
+TEST_F(ReadFile, ReusedBufferEnforcesEachReadsLimit) {
+  std::ofstream(m_dir + "/big") << std::string(100, 'x');
+  std::ofstream(m_dir + "/ok") << "fine";
+  Result<Directory> dir = Directory::open(m_dir);
+  ASSERT_TRUE(dir.has_value());
+  ReadBuffer buffer;
+  EXPECT_EQ(*dir->read("big", buffer, 100), std::string(100, 'x'));
+  Result<std::string_view> r = dir->read("big", buffer, 99);  // buffer already larger
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::parse);
+  EXPECT_EQ(r.error().message, m_dir + "/big: larger than 99 bytes");
+  EXPECT_EQ(buffer.text(), "");
+  EXPECT_EQ(*dir->read("ok", buffer, 99), "fine");
+}
+
+TEST(ReadBufferFill, ShortReadsAreJoinedUntilEndOfFile) {
+  // A pipe answers in pieces, as procfs may: the reader must go on until read() returns 0.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  std::string expected;
+  for (int i = 0; i < 40; ++i) expected += std::string(999, static_cast<char>('a' + i % 26)) + "\n";
+  std::thread writer([&] {
+    for (size_t off = 0; off < expected.size(); off += 1000)
+      if (::write(fds[1], expected.data() + off, 1000) != 1000) break;
+    ::close(fds[1]);
+  });
+  ReadBuffer buffer;
+  Result<std::string_view> r = buffer.read_from(fds[0], 1 << 20);
+  writer.join();
+  ::close(fds[0]);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(*r, expected);
+}
+
+TEST_F(ReadFile, DirectoryOpensRelativeNamesOnly) {
+  std::filesystem::create_directory(m_dir + "/rpool");
+  std::ofstream(m_dir + "/rpool/state") << "ONLINE\n";
+  std::ofstream(m_dir + "/plain") << "x";
+  Result<Directory> root = Directory::open(m_dir);
+  ASSERT_TRUE(root.has_value());
+  Result<Directory> pool = root->open_directory("rpool");
+  ASSERT_TRUE(pool.has_value());
+  EXPECT_EQ(pool->path(), m_dir + "/rpool");
+  ReadBuffer buffer;
+  EXPECT_EQ(*pool->read("state", buffer), "ONLINE\n");
+  for (std::string_view bad : {"rpool/state", "..", ".", ""}) {
+    Result<std::string_view> r = root->read(bad, buffer);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::io) << bad;
+  }
+  EXPECT_EQ(root->open_directory("missing").error().kind, ErrorKind::not_found);
+  EXPECT_EQ(root->open_directory("plain").error().kind, ErrorKind::not_found);  // ENOTDIR
+  EXPECT_EQ(Directory::open(m_dir + "/missing").error().kind, ErrorKind::not_found);
+  Result<Directory> moved = std::move(*pool);
+  EXPECT_EQ(*moved->read("state", buffer), "ONLINE\n");
+}
+
+TEST_F(ReadFile, DirectoryReadOfVanishedFileIsNotFound) {
+  std::filesystem::create_symlink(m_dir + "/gone", m_dir + "/objset-0x99");
+  Result<Directory> dir = Directory::open(m_dir);
+  ASSERT_TRUE(dir.has_value());
+  ReadBuffer buffer;
+  Result<std::string_view> r = dir->read("objset-0x99", buffer);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::not_found);
+  EXPECT_EQ(r.error().message, m_dir + "/objset-0x99: gone");
+}
+
+TEST_F(ReadFile, DirectoryReadAllowedRefusesNamesOffTheList) {
+  std::ofstream(m_dir + "/dbgmsg") << "debug";
+  std::ofstream(m_dir + "/arcstats") << "arc";
+  Result<Directory> dir = Directory::open(m_dir);
+  ASSERT_TRUE(dir.has_value());
+  ReadBuffer buffer;
+  const AllowList allow{{"arcstats"}, {}};
+  Result<std::string_view> r = read_allowed(*dir, "dbgmsg", allow, buffer);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, ErrorKind::config);
+  EXPECT_EQ(*read_allowed(*dir, "arcstats", allow, buffer), "arc");
+}
+
+TEST_F(ReadFile, DirectoryListsLikeListDirectory) {
+  std::filesystem::create_directory(m_dir + "/tank");
+  std::ofstream(m_dir + "/zil") << "";
+  std::ofstream(m_dir + "/arcstats") << "";
+  Result<Directory> dir = Directory::open(m_dir);
+  ASSERT_TRUE(dir.has_value());
+  Result<std::vector<Entry>> a = dir->list();
+  Result<std::vector<Entry>> b = list_directory(m_dir);
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(b.has_value());
+  ASSERT_EQ(a->size(), 3u);
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].name, (*b)[i].name);
+    EXPECT_EQ((*a)[i].is_directory, (*b)[i].is_directory);
+  }
+  EXPECT_EQ((*a)[1].name, "tank");
+  EXPECT_TRUE((*a)[1].is_directory);
+  // Listing does not use up the directory: it can still open files afterwards.
+  ReadBuffer buffer;
+  EXPECT_EQ(*dir->read("zil", buffer), "");
+  EXPECT_TRUE(dir->list().has_value());
 }
 
 TEST_F(ReadFile, ListsDirectoriesByStat) {

@@ -18,7 +18,8 @@ TEST(MetricSet, GroupsSamplesByFamilyInInsertionOrder) {
   ASSERT_EQ(set.families().size(), 2u);
   EXPECT_EQ(set.families()[0]->family.name, "pvex_a");
   EXPECT_EQ(set.families()[0]->values, (std::vector<double>{1, 3}));
-  EXPECT_EQ(set.families()[0]->label_values, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(set.families()[0]->labels_of(0)[0], "n1");
+  EXPECT_EQ(set.families()[0]->labels_of(1)[0], "n2");
   EXPECT_EQ(set.series_count(), 3u);
   EXPECT_TRUE(set.problems().empty());
 }
@@ -87,7 +88,10 @@ TEST(MetricSet, StateSetHasOneSeriesPerStateLowerCased) {
   const FamilySamples* fs = set.find("pvex_state");
   ASSERT_NE(fs, nullptr);
   EXPECT_EQ(fs->values, (std::vector<double>{0, 1, 0}));
-  EXPECT_EQ(fs->label_values,
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < fs->size(); ++i)
+    for (std::string_view l : fs->labels_of(i)) labels.emplace_back(l);
+  EXPECT_EQ(labels,
             (std::vector<std::string>{"tank", "online", "tank", "degraded", "tank", "faulted"}));
 }
 
@@ -100,6 +104,132 @@ TEST(MetricSet, StateSetKeepsAnUnknownStateAndIgnoresAnEmptyOne) {
   EXPECT_EQ(fs->values, (std::vector<double>{0, 0, 0, 1, 0, 0, 0}));
   EXPECT_EQ(fs->labels_of(3)[1], "suspended");
   EXPECT_TRUE(set.problems().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+const Family k_guest{"pvex_guest_cpu", "Guest.", Type::gauge, {"node", "vmid"}};
+const Family k_drive{"pvex_drive_bytes", "Drive.", Type::gauge, {"node", "vmid", "device"}};
+
+std::vector<std::string> labels_as_strings(const FamilySamples& fs, size_t i) {
+  std::vector<std::string> out;
+  for (std::string_view l : fs.labels_of(i)) out.emplace_back(l);
+  return out;
+}
+
+TEST(MetricSet, EqualLabelTuplesAreStoredOnce) {
+  MetricSet set;
+  set.add(k_guest, 1, {"pve1", "100"});
+  set.add(k_a, 2, {"pve1"});
+  set.add(k_drive, 3, {"pve1", "100", "scsi0"});
+  set.add(k_drive, 4, {"pve1", "100", "scsi0"});  // same tuple as the previous sample
+  const FamilySamples* drive = set.find("pvex_drive_bytes");
+  ASSERT_NE(drive, nullptr);
+  EXPECT_EQ(drive->label_refs[0], drive->label_refs[1]);
+  EXPECT_EQ(labels_as_strings(*drive, 1), (std::vector<std::string>{"pve1", "100", "scsi0"}));
+  // A value equal to the one at the same position of the previous tuple shares its characters.
+  const FamilySamples* guest = set.find("pvex_guest_cpu");
+  EXPECT_EQ(guest->labels_of(0)[0].data(), set.find("pvex_a")->labels_of(0)[0].data());
+  EXPECT_EQ(labels_as_strings(*set.find("pvex_a"), 0), (std::vector<std::string>{"pve1"}));
+}
+
+TEST(MetricSet, LabelValuesAreCopiedNotReferenced) {
+  MetricSet set;
+  std::string buffer = "first";
+  set.add(k_a, 1, {buffer});
+  buffer = "second";  // same storage, new content: must not alias the stored value
+  set.add(k_a, 2, {buffer});
+  buffer.assign(1000, 'x');  // larger than a label chunk
+  set.add(k_a, 3, {buffer});
+  set.add(k_a, 4, {""});
+  buffer.clear();
+  const FamilySamples* fs = set.find("pvex_a");
+  EXPECT_EQ(fs->labels_of(0)[0], "first");
+  EXPECT_EQ(fs->labels_of(1)[0], "second");
+  EXPECT_EQ(fs->labels_of(2)[0], std::string(1000, 'x'));
+  EXPECT_EQ(fs->labels_of(3)[0], "");
+  EXPECT_TRUE(set.problems().empty());
+}
+
+TEST(MetricSet, MergedLabelsSurviveTheSourceSet) {
+  MetricSet a;
+  a.add(k_guest, 1, {"pve1", "100"});
+  {
+    MetricSet b;
+    for (int i = 0; i < 5000; ++i) b.add(k_guest, i, {"pve2", std::to_string(1000 + i)});
+    b.add(k_drive, 7, {"pve2", "1000", "virtio0"});
+    a.merge(std::move(b));
+  }  // b is gone: its label characters must live on in a
+  a.add(k_guest, 9, {"pve3", "300"});
+  const FamilySamples* guest = a.find("pvex_guest_cpu");
+  ASSERT_EQ(guest->size(), 5002u);
+  EXPECT_EQ(labels_as_strings(*guest, 0), (std::vector<std::string>{"pve1", "100"}));
+  EXPECT_EQ(labels_as_strings(*guest, 4000), (std::vector<std::string>{"pve2", "4999"}));
+  EXPECT_EQ(labels_as_strings(*guest, 5001), (std::vector<std::string>{"pve3", "300"}));
+  EXPECT_EQ(labels_as_strings(*a.find("pvex_drive_bytes"), 0),
+            (std::vector<std::string>{"pve2", "1000", "virtio0"}));
+  EXPECT_TRUE(a.problems().empty());
+}
+
+TEST(MetricSet, AMovedFromSetCanBeFilledAgain) {
+  MetricSet a;
+  a.add(k_a, 1, {"n1"});
+  MetricSet b(std::move(a));
+  a.add(k_a, 2, {"n2"});  // NOLINT(bugprone-use-after-move): reuse after move is allowed
+  EXPECT_EQ(a.find("pvex_a")->labels_of(0)[0], "n2");
+  EXPECT_EQ(b.find("pvex_a")->labels_of(0)[0], "n1");
+  MetricSet c;
+  c.merge(std::move(a));
+  c.merge(std::move(a));  // merging an emptied set adds nothing
+  EXPECT_EQ(c.series_count(), 1u);
+}
+
+}  // namespace
+}  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(MetricSet, AFamilyAtTheAddressOfADestroyedOneIsNotMistakenForIt) {
+  MetricSet set;
+  alignas(Family) unsigned char storage[sizeof(Family)];
+  auto* first = new (storage) Family{"pvex_first", "First.", Type::gauge, {"node"}};
+  set.add(*first, 1, {"n1"});
+  first->~Family();
+  auto* second = new (storage) Family{"pvex_second", "Second.", Type::counter, {"node"}};
+  set.add(*second, 2, {"n1"});
+  second->~Family();
+  ASSERT_EQ(set.families().size(), 2u);
+  EXPECT_EQ(set.find("pvex_first")->values, (std::vector<double>{1}));
+  EXPECT_EQ(set.find("pvex_second")->values, (std::vector<double>{2}));
+  EXPECT_TRUE(set.problems().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(MetricSet, EscapeNeedIsKnownPerStoredValueAcrossSharingAndMerging) {
+  MetricSet a, b;
+  a.add(k_guest, 1, {"pve1", "plain"});
+  a.add(k_guest, 2, {"pve1", "with \"quote\""});  // shares "pve1" with the previous tuple
+  b.add(k_guest, 3, {"back\\slash", "new\nline"});
+  a.merge(std::move(b));
+  const FamilySamples* fs = a.find("pvex_guest_cpu");
+  ASSERT_EQ(fs->size(), 3u);
+  const LabelStore& store = *fs->store;
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[0]));
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[0] + 1));
+  EXPECT_FALSE(store.needs_escape(fs->label_refs[1]));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[1] + 1));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[2]));
+  EXPECT_TRUE(store.needs_escape(fs->label_refs[2] + 1));
 }
 
 }  // namespace

@@ -12,9 +12,12 @@
 namespace pvex::metrics {
 namespace {
 
-const Family k_gauge{"pvex_test_temperature_celsius", "A gauge with \"quotes\", a \\ and\na newline.",
-                     Type::gauge, {"node", "note"}};
-const Family k_counter{"pvex_test_received_bytes_total", "Bytes received.", Type::counter, {"interface"}};
+const Family k_gauge{"pvex_test_temperature_celsius",
+                     "A gauge with \"quotes\", a \\ and\na newline.",
+                     Type::gauge,
+                     {"node", "note"}};
+const Family k_counter{
+    "pvex_test_received_bytes_total", "Bytes received.", Type::counter, {"interface"}};
 const Family k_plain{"pvex_test_up", "Whether it is up.", Type::gauge, {}};
 const Family k_hist{"pvex_test_latency_seconds", "Latency.", Type::histogram, {"endpoint"}};
 const Family k_summary{"pvex_test_duration_seconds", "Duration.", Type::summary, {"module"}};
@@ -128,13 +131,57 @@ TEST(Negotiate, PrometheusDefaultAcceptHeaderGetsOpenMetrics) {
 }
 
 TEST(Negotiate, RespectsQValues) {
-  EXPECT_EQ(negotiate("application/openmetrics-text;q=0.2,text/plain;q=0.9"), Format::prometheus_text);
+  EXPECT_EQ(negotiate("application/openmetrics-text;q=0.2,text/plain;q=0.9"),
+            Format::prometheus_text);
   EXPECT_EQ(negotiate("application/openmetrics-text;version=0.0.1"), Format::prometheus_text);
 }
 
 TEST(ContentType, PerFormat) {
   EXPECT_EQ(content_type(Format::prometheus_text), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_EQ(content_type(Format::openmetrics), "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_EQ(content_type(Format::openmetrics),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+}
+
+}  // namespace
+}  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(TextFormat, WriterInPiecesEqualsWriteForEveryPieceSize) {
+  MetricSet set;
+  set.add(k_plain, 1, {});
+  for (int i = 0; i < 50; ++i) set.add(k_counter, i, {"eth" + std::to_string(i)});
+  set.declare(k_empty);  // trailing family without samples
+  for (Format format : {Format::prometheus_text, Format::openmetrics}) {
+    std::string whole;
+    write(set, format, whole);
+    for (size_t piece :
+         {size_t{1}, size_t{40}, size_t{333}, whole.size() - 1, whole.size(), size_t{1} << 20}) {
+      Writer writer(set, format);
+      std::string joined;
+      size_t calls = 0;
+      for (bool more = true; more && calls < 10000; ++calls) {
+        const size_t before = joined.size();
+        more = writer.next(joined, piece);
+        if (more) {
+          EXPECT_GE(joined.size() - before, std::min(piece, whole.size())) << "piece " << piece;
+        }
+      }
+      EXPECT_EQ(joined, whole) << "piece " << piece;
+      EXPECT_FALSE(writer.next(joined, piece));  // stays finished
+      EXPECT_EQ(joined, whole);
+    }
+  }
+}
+
+TEST(TextFormat, WriterOfAnEmptySetWritesNothing) {
+  MetricSet set;
+  set.declare(k_empty);
+  Writer writer(set, Format::prometheus_text);
+  std::string out;
+  EXPECT_FALSE(writer.next(out, 10));
+  EXPECT_EQ(out, "");
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -66,6 +68,63 @@ TEST(ReadKstats, OpensOnlyAllowListedFiles) {
   EXPECT_TRUE(opened.count("objset-0x36"));
   for (const char* never : {"dbgmsg", "fletcher_4_bench", "reads", "multihost"})
     EXPECT_FALSE(opened.count(never)) << never << " was opened";
+}
+
+TEST(ReadKstats, ManyObjsetsOfMixedSizesKeepTheirOwnText) {
+  // Files of very different sizes read one after another through one reused buffer, their text
+  // kept in shared blocks: every table must still see its own rows once all are read.
+  char tmpl[] = "/tmp/pvex-kstats-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string root = dir + "/zfs";
+  std::filesystem::create_directories(root + "/tank");
+  std::ofstream(root + "/tank/state") << "ONLINE\n";
+  for (int i = 0; i < 60; ++i) {
+    const int extra = i % 7 == 3 ? 2000 : i % 5;  // now and then a file far above 16 KiB
+    std::ofstream f(root + "/tank/objset-0x" + std::to_string(100 + i));
+    f << "1 1 0x01 " << 2 + extra << " 0 1 2\nname                            type data\n"
+      << "dataset_name                    7    tank/ds " << 100 + i << "\n"
+      << "writes                          4    " << i * 1000 + 7 << "\n";
+    for (int r = 0; r < extra; ++r)
+      f << "extra_" << r << "                          4    " << r << "\n";
+  }
+  Result<KstatSnapshot> s = read_kstats(root);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(s.has_value()) << s.error().message;
+  EXPECT_TRUE(s->problems.empty());
+  ASSERT_EQ(s->pools.size(), 1u);
+  const PoolKstats& tank = s->pools[0];
+  EXPECT_EQ(tank.state, "ONLINE");
+  ASSERT_EQ(tank.objsets.size(), 60u);
+  for (int i = 0; i < 60; ++i) {
+    const Objset& o = tank.objsets[static_cast<size_t>(i)];  // "tank/ds 100".."tank/ds 159"
+    EXPECT_EQ(o.dataset, "tank/ds " + std::to_string(100 + i));
+    EXPECT_EQ(o.id, "0x" + std::to_string(100 + i));
+    const size_t extra = i % 7 == 3 ? 2000 : static_cast<size_t>(i % 5);
+    ASSERT_EQ(o.table.rows.size(), 2 + extra) << o.dataset;
+    EXPECT_EQ(o.table.rows[0].text, o.dataset);
+    EXPECT_EQ(o.table.find("writes")->unsigned_value, static_cast<uint64_t>(i * 1000 + 7));
+    if (extra > 0) {
+      EXPECT_EQ(o.table.rows.back().name, "extra_" + std::to_string(extra - 1));
+      EXPECT_EQ(o.table.rows.back().unsigned_value, extra - 1);
+    }
+  }
+}
+
+TEST(ReadKstats, UnreadableFileIsAProblemNotAFailure) {
+  char tmpl[] = "/tmp/pvex-kstats-test-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  const std::string root = dir + "/zfs";
+  std::filesystem::create_directories(root + "/tank");
+  std::filesystem::create_directory(root + "/tank/guid");  // read() fails: EISDIR
+  std::ofstream(root + "/tank/state") << "ONLINE\n";
+  Result<KstatSnapshot> s = read_kstats(root);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(s.has_value());
+  ASSERT_EQ(s->problems.size(), 1u);
+  EXPECT_EQ(s->problems[0].rfind(root + "/tank/guid: ", 0), 0u) << s->problems[0];
+  ASSERT_EQ(s->pools.size(), 1u);
+  EXPECT_EQ(s->pools[0].state, "ONLINE");
+  EXPECT_FALSE(s->pools[0].guid);
 }
 
 }  // namespace
