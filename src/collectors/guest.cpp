@@ -1,6 +1,7 @@
 // collectors/guest.cpp: every QEMU VM and LXC container: status, usage, balloon, drives, NICs.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -235,9 +236,9 @@ const DriveField k_drive_fields[] = {
 /// its full status. At least one of the three pointers is set.
 struct Guest {
   pve::GuestType type = pve::GuestType::qemu;
-  std::string node;
+  std::string_view node;  // into the node list or the inventory, alive while rendering
   std::string vmid;
-  std::string name;
+  std::string_view name;  // into the guest's status or inventory entry
   int64_t id = 0;
   const pve::GuestResource* resource = nullptr;
   const pve::QemuStatus* qemu = nullptr;
@@ -409,10 +410,6 @@ void render(const std::vector<Guest>& guests, const config::GuestConfig& cfg,
   }
 }
 
-std::string guest_key(pve::GuestType type, int64_t vmid) {
-  return std::string(pve::to_string(type)) + "/" + std::to_string(vmid);
-}
-
 }  // namespace
 
 Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
@@ -422,25 +419,34 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
   if (!status) return fail(status.error());
   pve::Failures failures;
-  Result<pve::Resources> resources = pve::fetch_resources(scrape.api());
+  Result<std::shared_ptr<const pve::Resources>> resources =
+      pve::fetch_resources_shared(scrape.api());
   if (!resources) failures.note(resources.error());
 
   std::vector<std::string> nodes;
   for (const std::string& n : pve::online_nodes(*status))
     if (filter->keeps_node(n)) nodes.push_back(n);
+  // Both lists of every node in one parallel wave (memoised; the parses below reuse them).
+  std::vector<std::string> paths;
+  for (const std::string& n : nodes) {
+    paths.push_back(pve::node_path(n, "/qemu?full=1"));
+    paths.push_back(pve::node_path(n, "/lxc"));
+  }
+  (void)scrape.api().get_all(paths);
   std::vector<pve::NodeAnswer<std::vector<pve::QemuStatus>>> qemu =
       pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1", &pve::parse_qemu_list);
   std::vector<pve::NodeAnswer<std::vector<pve::LxcStatus>>> lxc =
       pve::fetch_per_node(scrape.api(), nodes, "/lxc", &pve::parse_lxc_list);
 
-  std::map<std::string, const pve::GuestResource*> inventory;
+  using Key = std::pair<pve::GuestType, int64_t>;
+  std::map<Key, const pve::GuestResource*> inventory;
   if (resources)
-    for (const pve::GuestResource& r : resources->guests)
-      inventory.emplace(guest_key(r.type, r.vmid), &r);
+    for (const pve::GuestResource& r : (*resources)->guests)
+      inventory.emplace(Key{r.type, r.vmid}, &r);
 
   std::vector<Guest> guests;
-  std::map<std::string, bool> answered;  // "<type>@<node>" -> list answered
-  auto keep = [&](Guest& g) {
+  std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
+  auto keep = [&](Guest&& g) {
     const pve::GuestResource* r = g.resource;
     std::string_view tags = g.qemu  ? opt_or(g.qemu->tags, "")
                             : g.lxc ? opt_or(g.lxc->tags, "")
@@ -450,42 +456,28 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       guests.push_back(std::move(g));
   };
   auto lookup = [&](pve::GuestType t, int64_t vmid) -> const pve::GuestResource* {
-    auto it = inventory.find(guest_key(t, vmid));
+    auto it = inventory.find(Key{t, vmid});
     return it == inventory.end() ? nullptr : it->second;
   };
   for (size_t i = 0; i < nodes.size(); ++i) {
     const std::string& node = nodes[i];
     out.add(k_node_success, qemu[i].value && lxc[i].value ? 1 : 0, {node});
     if (qemu[i].value) {
-      answered["qemu@" + node] = true;
+      answered.emplace(pve::GuestType::qemu, node);
       for (const pve::QemuStatus& q : *qemu[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::qemu, q.vmid);
-        Guest g{pve::GuestType::qemu,
-                node,
-                std::to_string(q.vmid),
-                std::string(opt_or(q.name, r ? opt_or(r->name, "") : "")),
-                q.vmid,
-                r,
-                &q,
-                nullptr};
-        keep(g);
+        keep(Guest{pve::GuestType::qemu, node, std::to_string(q.vmid),
+                   opt_or(q.name, r ? opt_or(r->name, "") : ""), q.vmid, r, &q, nullptr});
       }
     } else {
       failures.note(qemu[i].value.error());
     }
     if (lxc[i].value) {
-      answered["lxc@" + node] = true;
+      answered.emplace(pve::GuestType::lxc, node);
       for (const pve::LxcStatus& c : *lxc[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::lxc, c.vmid);
-        Guest g{pve::GuestType::lxc,
-                node,
-                std::to_string(c.vmid),
-                std::string(opt_or(c.name, r ? opt_or(r->name, "") : "")),
-                c.vmid,
-                r,
-                nullptr,
-                &c};
-        keep(g);
+        keep(Guest{pve::GuestType::lxc, node, std::to_string(c.vmid),
+                   opt_or(c.name, r ? opt_or(r->name, "") : ""), c.vmid, r, nullptr, &c});
       }
     } else {
       failures.note(lxc[i].value.error());
@@ -493,11 +485,10 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   }
   // Guests on nodes that did not answer (offline or failed): inventory only, status unknown.
   if (resources) {
-    for (const pve::GuestResource& r : resources->guests) {
-      if (answered.count(std::string(pve::to_string(r.type)) + "@" + r.node) != 0) continue;
-      Guest g{r.type,  r.node, std::to_string(r.vmid), std::string(opt_or(r.name, "")), r.vmid, &r,
-              nullptr, nullptr};
-      keep(g);
+    for (const pve::GuestResource& r : (*resources)->guests) {
+      if (answered.count({r.type, r.node}) != 0) continue;
+      keep(Guest{r.type, r.node, std::to_string(r.vmid), opt_or(r.name, ""), r.vmid, &r, nullptr,
+                 nullptr});
     }
   }
   std::stable_sort(guests.begin(), guests.end(),

@@ -64,6 +64,8 @@ bool GuestFilter::keeps(const GuestIdentity& g) const {
 }
 
 std::string canonical_tags(std::string_view tags) {
+  // One tag or none (the common case): nothing to split, sort or de-duplicate.
+  if (tags.find_first_of("; ,\t") == std::string_view::npos) return std::string(tags);
   std::vector<std::string> list = pve::split_tags(tags);
   std::sort(list.begin(), list.end());
   list.erase(std::unique(list.begin(), list.end()), list.end());

@@ -90,10 +90,25 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
       version_body ? pve::parse_version(**version_body) : fail(version_body.error());
   if (!version) {
     failures.note(version.error());
-  } else if (has_metrics_export(version->release)) {
+  }
+  const bool with_export = version && has_metrics_export(version->release);
+  std::vector<std::string> nodes;
+  for (const std::string& n : online)
+    if (filter->keeps_node(n)) nodes.push_back(n);
+  // Everything else in one parallel wave (memoised; the code below reads the answers): the
+  // export, and for container interfaces the inventory and every node's netstat.
+  std::vector<std::string> wave;
+  if (with_export) wave.push_back("/cluster/metrics/export");
+  if (cfg.per_nic) {
+    wave.push_back("/cluster/resources");
+    for (const std::string& n : nodes) wave.push_back(pve::node_path(n, "/netstat"));
+  }
+  (void)api.get_all(wave);
+
+  if (with_export) {
     Result<pve::Body> body = api.get("/cluster/metrics/export");
     Result<std::vector<pve::ExportedMetric>> items =
-        body ? pve::parse_metrics_export(**body) : fail(body.error());
+        body ? pve::parse_metrics_export_matching(**body, "node/") : fail(body.error());
     if (items)
       render_export(*items, online, out);
     else
@@ -105,17 +120,14 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   // Container interfaces: netstat lists tap (QEMU) and veth (LXC) devices; QEMU ones are in
   // the guest collector's per-NIC series already, so only containers are rendered here.
   if (!cfg.per_nic) return failures.result();
-  Result<pve::Resources> resources = pve::fetch_resources(api);
+  Result<std::shared_ptr<const pve::Resources>> resources = pve::fetch_resources_shared(api);
   if (!resources) {
     failures.note(resources.error());
     return failures.result();
   }
   std::map<int64_t, const pve::GuestResource*> containers;
-  for (const pve::GuestResource& r : resources->guests)
+  for (const pve::GuestResource& r : (*resources)->guests)
     if (r.type == pve::GuestType::lxc) containers.emplace(r.vmid, &r);
-  std::vector<std::string> nodes;
-  for (const std::string& n : online)
-    if (filter->keeps_node(n)) nodes.push_back(n);
   std::vector<pve::NodeAnswer<std::vector<pve::NetstatEntry>>> answers =
       pve::fetch_per_node(api, nodes, "/netstat", &pve::parse_netstat);
   for (const pve::NodeAnswer<std::vector<pve::NetstatEntry>>& a : answers) {

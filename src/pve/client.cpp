@@ -2,6 +2,7 @@
 #include "pve/client.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <condition_variable>
 #include <cstring>
 #include <fstream>
@@ -14,6 +15,7 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
+#include <libdeflate.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <simdjson.h>
@@ -151,7 +153,9 @@ struct Response {
   CURLcode curl = CURLE_OK;
   long status = 0;
   std::string body;
-  std::string reason;  // status line text after the code
+  std::string reason;            // status line text after the code
+  std::string content_encoding;  // "gzip" when the body is still compressed
+  size_t content_length = 0;     // of the body on the wire; 0 when unknown
   std::string curl_error;
   bool too_large = false;
   double seconds = 0;
@@ -170,20 +174,84 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
     t->response->too_large = true;
     return 0;  // aborts the transfer
   }
-  t->response->body.append(data, bytes);
+  // Grow geometrically and keep simdjson's padding free behind the data, so the finished body
+  // becomes the shared Body without another copy.
+  std::string& body = t->response->body;
+  const size_t needed = body.size() + bytes + simdjson::SIMDJSON_PADDING;
+  if (needed > body.capacity()) {
+    const size_t announced = std::min(t->response->content_length, t->limit);
+    body.reserve(std::max({needed, 2 * body.capacity(), announced + simdjson::SIMDJSON_PADDING}));
+  }
+  body.append(data, bytes);
   return bytes;
+}
+
+/// The value of header `name` (lower case) in `line`, or nullopt for another header.
+std::optional<std::string_view> header_value(std::string_view line, std::string_view name) {
+  if (line.size() <= name.size() || line[name.size()] != ':') return std::nullopt;
+  for (size_t i = 0; i < name.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(line[i])) != name[i]) return std::nullopt;
+  return util::trim(line.substr(name.size() + 1));
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* r = static_cast<Response*>(user);
   std::string_view line(data, size * n);
   if (line.starts_with("HTTP/")) {
-    // "HTTP/1.1 595 Connection timed out\r\n": keep the reason phrase.
+    // "HTTP/1.1 595 Connection timed out\r\n": keep the reason phrase. A new status line
+    // (after a 100 Continue) starts a new set of headers.
     size_t sp1 = line.find(' ');
     size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
     r->reason = sp2 == std::string_view::npos ? "" : std::string(util::trim(line.substr(sp2 + 1)));
+    r->content_encoding.clear();
+    r->content_length = 0;
+  } else if (std::optional<std::string_view> v = header_value(line, "content-encoding")) {
+    r->content_encoding = util::to_lower(*v);
+  } else if (std::optional<std::string_view> v = header_value(line, "content-length")) {
+    r->content_length = static_cast<size_t>(util::parse_uint(*v).value_or(0));
   }
   return size * n;
+}
+
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+/// Replaces a gzip body (one member, as pveproxy sends) by its content, in a buffer sized
+/// once from the trailer's ISIZE with simdjson's padding behind it. libdeflate instead of
+/// curl's zlib decoding: about 3x faster inflate and CRC-32 on 10^7-byte answers. Sets
+/// `too_large` past `limit`; false for a corrupt body (`why` says how).
+bool gunzip(Response& r, size_t limit, std::string& why) {
+  const std::string& in = r.body;
+  if (in.size() < 18) {
+    why = "truncated gzip body";
+    return false;
+  }
+  const auto* tail = reinterpret_cast<const unsigned char*>(in.data() + in.size() - 4);
+  const size_t isize = static_cast<size_t>(tail[0]) | static_cast<size_t>(tail[1]) << 8 |
+                       static_cast<size_t>(tail[2]) << 16 | static_cast<size_t>(tail[3]) << 24;
+  if (isize > limit) {
+    r.too_large = true;
+    return false;
+  }
+  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor(
+      libdeflate_alloc_decompressor());
+  if (!decompressor) {
+    why = "cannot allocate a gzip decompressor";
+    return false;
+  }
+  std::string out;
+  out.reserve(isize + simdjson::SIMDJSON_PADDING);
+  out.resize(isize);
+  size_t actual = 0;
+  const libdeflate_result res = libdeflate_gzip_decompress(decompressor.get(), in.data(), in.size(),
+                                                           out.data(), out.size(), &actual);
+  if (res != LIBDEFLATE_SUCCESS || actual != isize) {
+    why = "invalid gzip body";  // corrupt, or more than one member (pveproxy sends one)
+    return false;
+  }
+  r.body = std::move(out);
+  return true;
 }
 
 /// PVE's error text: the body's `message` (first line), else the status line's reason.
@@ -314,7 +382,8 @@ struct Client::Impl {
     std::string url = base_url + std::string(path);
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip");
+    // Compressed answers are decoded here (gunzip), not by curl: see there.
+    curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
     auto remaining = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     long remaining_ms = std::max<long>(1, static_cast<long>(remaining.count()));
@@ -337,9 +406,11 @@ struct Client::Impl {
       curl_easy_setopt(h, CURLOPT_CAINFO, ca_file.c_str());
     }
     // Auth.
-    std::unique_ptr<curl_slist, SlistDeleter> headers;
-    if (!token_header.empty()) {
-      headers.reset(curl_slist_append(nullptr, token_header.c_str()));
+    std::unique_ptr<curl_slist, SlistDeleter> headers(
+        curl_slist_append(nullptr, "Accept-Encoding: gzip"));
+    if (headers && !token_header.empty()) {
+      curl_slist* more = curl_slist_append(headers.get(), token_header.c_str());
+      if (!more) headers.reset();
     }
     std::string cookie;
     if (!auth_ticket.empty()) {
@@ -369,6 +440,17 @@ struct Client::Impl {
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &r.new_connections);
     r.curl_error = errbuf[0] ? errbuf : curl_easy_strerror(r.curl);
     if (r.curl == CURLE_FILESIZE_EXCEEDED) r.too_large = true;
+    if (r.curl == CURLE_OK && r.content_encoding == "gzip") {
+      std::string why;
+      if (!gunzip(r, max_response_bytes, why) && !r.too_large) {
+        r.curl = CURLE_BAD_CONTENT_ENCODING;
+        r.curl_error = why;
+      }
+    } else if (r.curl == CURLE_OK && !r.content_encoding.empty() &&
+               r.content_encoding != "identity") {
+      r.curl = CURLE_BAD_CONTENT_ENCODING;
+      r.curl_error = "unsupported Content-Encoding " + r.content_encoding;
+    }
     // Curl's messages can quote the URL, never the cookie or headers: safe to keep.
     return r;
   }
@@ -540,10 +622,9 @@ struct Client::Impl {
       record(path, r);
       std::optional<Error> err = classify("GET", path, r);
       if (!err) {
-        auto body = std::make_shared<std::string>();
-        body->reserve(r.body.size() + simdjson::SIMDJSON_PADDING);
-        body->append(r.body);
-        return Body(std::move(body));
+        if (r.body.capacity() < r.body.size() + simdjson::SIMDJSON_PADDING)
+          r.body.reserve(r.body.size() + simdjson::SIMDJSON_PADDING);  // empty or tiny bodies
+        return Body(std::make_shared<const std::string>(std::move(r.body)));
       }
       if (err->kind == ErrorKind::auth && uses_ticket() && !reauthenticated) {
         // The ticket expired or the server restarted: log in once more and retry once.

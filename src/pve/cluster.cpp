@@ -62,6 +62,34 @@ Result<NodeResource> parse_node(json::Object obj) {
   return n;
 }
 
+using json::Element;
+
+const json::FieldTable<GuestResource>& guest_fields() {
+  using G = GuestResource;
+  static const json::FieldTable<GuestResource> k_fields{
+      {"status", [](G& g, Element e) { g.status = json::to_string(e).value_or("unknown"); }},
+      {"name", [](G& g, Element e) { g.name = json::to_string(e); }},
+      {"template", [](G& g, Element e) { g.is_template = json::to_bool(e); }},
+      {"uptime", [](G& g, Element e) { g.uptime_seconds = json::to_uint(e); }},
+      {"cpu", [](G& g, Element e) { g.cpu_ratio = json::to_double(e); }},
+      {"maxcpu", [](G& g, Element e) { g.maxcpu = json::to_double(e); }},
+      {"mem", [](G& g, Element e) { g.mem_bytes = json::to_uint(e); }},
+      {"maxmem", [](G& g, Element e) { g.maxmem_bytes = json::to_uint(e); }},
+      {"memhost", [](G& g, Element e) { g.memhost_bytes = json::to_uint(e); }},
+      {"disk", [](G& g, Element e) { g.disk_bytes = json::to_uint(e); }},
+      {"maxdisk", [](G& g, Element e) { g.maxdisk_bytes = json::to_uint(e); }},
+      {"netin", [](G& g, Element e) { g.netin_bytes = json::to_uint(e); }},
+      {"netout", [](G& g, Element e) { g.netout_bytes = json::to_uint(e); }},
+      {"diskread", [](G& g, Element e) { g.diskread_bytes = json::to_uint(e); }},
+      {"diskwrite", [](G& g, Element e) { g.diskwrite_bytes = json::to_uint(e); }},
+      {"pool", [](G& g, Element e) { g.pool = json::to_string(e); }},
+      {"lock", [](G& g, Element e) { g.lock = json::to_string(e); }},
+      {"tags", [](G& g, Element e) { g.tags = json::to_string(e); }},
+      {"hastate", [](G& g, Element e) { g.hastate = json::to_string(e); }},
+  };
+  return k_fields;
+}
+
 Result<GuestResource> parse_guest(json::Object obj, GuestType type) {
   Result<int64_t> vmid = json::req_int(obj, "vmid");
   if (!vmid) return fail(vmid.error());
@@ -71,25 +99,8 @@ Result<GuestResource> parse_guest(json::Object obj, GuestType type) {
   g.type = type;
   g.vmid = *vmid;
   g.node = std::move(*node);
-  g.status = json::opt_string(obj, "status").value_or("unknown");
-  g.name = json::opt_string(obj, "name");
-  g.is_template = json::opt_bool(obj, "template");
-  g.uptime_seconds = json::opt_uint(obj, "uptime");
-  g.cpu_ratio = json::opt_double(obj, "cpu");
-  g.maxcpu = json::opt_double(obj, "maxcpu");
-  g.mem_bytes = json::opt_uint(obj, "mem");
-  g.maxmem_bytes = json::opt_uint(obj, "maxmem");
-  g.memhost_bytes = json::opt_uint(obj, "memhost");
-  g.disk_bytes = json::opt_uint(obj, "disk");
-  g.maxdisk_bytes = json::opt_uint(obj, "maxdisk");
-  g.netin_bytes = json::opt_uint(obj, "netin");
-  g.netout_bytes = json::opt_uint(obj, "netout");
-  g.diskread_bytes = json::opt_uint(obj, "diskread");
-  g.diskwrite_bytes = json::opt_uint(obj, "diskwrite");
-  g.pool = json::opt_string(obj, "pool");
-  g.lock = json::opt_string(obj, "lock");
-  g.tags = json::opt_string(obj, "tags");
-  g.hastate = json::opt_string(obj, "hastate");
+  g.status = "unknown";
+  guest_fields().apply(obj, g);  // one pass over the members instead of one scan per key
   return g;
 }
 
@@ -130,27 +141,29 @@ Result<Resources> parse_cluster_resources(std::string_view body) {
   Resources out;
   size_t index = 0;
   for (json::Element e : *arr) {
-    std::string context = std::string(k_what) + "[" + std::to_string(index++) + "]";
-    Result<json::Object> obj = json::as_object(e, context);
-    if (!obj) return fail(obj.error());
+    // The context is built only for an error message (10^4 entries in a large cluster).
+    const size_t i = index++;
+    auto context = [&] { return json::element_context(k_what, i); };
+    Result<json::Object> obj = json::as_object(e, k_what);
+    if (!obj) return fail(json::as_object(e, context()).error());
     Result<std::string> type = json::req_string(*obj, "type");
-    if (!type) return fail(type.error(), context);
+    if (!type) return fail(type.error(), context());
     if (*type == "node") {
       Result<NodeResource> n = parse_node(*obj);
-      if (!n) return fail(n.error(), context);
+      if (!n) return fail(n.error(), context());
       out.nodes.push_back(std::move(*n));
     } else if (*type == "qemu" || *type == "lxc") {
       Result<GuestResource> g =
           parse_guest(*obj, *type == "qemu" ? GuestType::qemu : GuestType::lxc);
-      if (!g) return fail(g.error(), context);
+      if (!g) return fail(g.error(), context());
       out.guests.push_back(std::move(*g));
     } else if (*type == "storage") {
       Result<StorageResource> s = parse_storage(*obj);
-      if (!s) return fail(s.error(), context);
+      if (!s) return fail(s.error(), context());
       out.storages.push_back(std::move(*s));
     } else if (*type == "pool") {
       Result<PoolResource> p = parse_pool(*obj);
-      if (!p) return fail(p.error(), context);
+      if (!p) return fail(p.error(), context());
       out.pools.push_back(std::move(*p));
     }
   }

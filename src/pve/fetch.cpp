@@ -19,6 +19,10 @@ Result<Resources> fetch_resources(Session& api) {
   return resources;
 }
 
+Result<std::shared_ptr<const Resources>> fetch_resources_shared(Session& api) {
+  return api.get_parsed("/cluster/resources", &parse_cluster_resources);
+}
+
 std::vector<std::string> online_nodes(const ClusterStatus& status) {
   std::vector<std::string> nodes;
   for (const ClusterMember& m : status.members)

@@ -18,6 +18,10 @@ Result<ClusterStatus> fetch_cluster_status(Session& api);
 /// GET /cluster/resources, parsed.
 Result<Resources> fetch_resources(Session& api);
 
+/// GET /cluster/resources, parsed once per session and shared by the collectors that read it
+/// (10^4 guests make it megabytes).
+Result<std::shared_ptr<const Resources>> fetch_resources_shared(Session& api);
+
 /// The members /cluster/status reports online, in its order. Only these get /nodes/{n}/...
 /// requests: an offline node would hang for up to 30 s and end in 595.
 std::vector<std::string> online_nodes(const ClusterStatus& status);

@@ -45,31 +45,39 @@ const std::vector<DriveStatsField>& drive_stats_fields() {
 
 namespace {
 
-Pressure parse_pressure(json::Object obj) {
-  return Pressure{
-      json::opt_double(obj, "pressurecpusome"),    json::opt_double(obj, "pressurecpufull"),
-      json::opt_double(obj, "pressureiosome"),     json::opt_double(obj, "pressureiofull"),
-      json::opt_double(obj, "pressurememorysome"), json::opt_double(obj, "pressurememoryfull")};
+/// drive_stats_fields() in visit_members' key order.
+struct DriveKeys {
+  std::vector<std::string_view> keys;
+  std::vector<std::optional<uint64_t> DriveStats::*> members;
+};
+
+const DriveKeys& drive_keys() {
+  static const DriveKeys k_keys = [] {
+    std::vector<DriveStatsField> fields = drive_stats_fields();
+    std::sort(fields.begin(), fields.end(), [](const DriveStatsField& a, const DriveStatsField& b) {
+      return json::key_less(a.key, b.key);
+    });
+    DriveKeys k;
+    for (const DriveStatsField& f : fields) {
+      k.keys.push_back(f.key);
+      k.members.push_back(f.member);
+    }
+    return k;
+  }();
+  return k_keys;
 }
 
-std::optional<HaState> parse_ha(json::Object obj) {
-  std::optional<json::Object> ha = json::opt_object(obj, "ha");
-  if (!ha) return std::nullopt;
-  return HaState{json::opt_bool(*ha, "managed").value_or(false), json::opt_string(*ha, "state"),
-                 json::opt_string(*ha, "group")};
-}
-
-std::vector<DriveStats> parse_blockstat(json::Object obj) {
+std::vector<DriveStats> parse_blockstat_object(json::Object blockstat) {
   std::vector<DriveStats> out;
-  std::optional<json::Object> blockstat = json::opt_object(obj, "blockstat");
-  if (!blockstat) return out;
-  for (auto [key, value] : *blockstat) {
+  const DriveKeys& fields = drive_keys();
+  for (auto [key, value] : blockstat) {
     json::Object drive;
     if (value.get_object().get(drive)) continue;
     DriveStats d;
     d.drive = std::string(key);
-    for (const DriveStatsField& f : drive_stats_fields())
-      d.*f.member = json::opt_uint(drive, f.key);
+    json::visit_members(drive, fields.keys, [&](size_t i, json::Element e) {
+      d.*fields.members[i] = json::to_uint(e);
+    });
     out.push_back(std::move(d));
   }
   std::sort(out.begin(), out.end(),
@@ -77,11 +85,9 @@ std::vector<DriveStats> parse_blockstat(json::Object obj) {
   return out;
 }
 
-std::vector<NicStats> parse_nics(json::Object obj) {
+std::vector<NicStats> parse_nics_object(json::Object nics) {
   std::vector<NicStats> out;
-  std::optional<json::Object> nics = json::opt_object(obj, "nics");
-  if (!nics) return out;
-  for (auto [key, value] : *nics) {
+  for (auto [key, value] : nics) {
     json::Object nic;
     if (value.get_object().get(nic)) continue;
     out.push_back(
@@ -92,18 +98,97 @@ std::vector<NicStats> parse_nics(json::Object obj) {
   return out;
 }
 
-std::optional<BalloonInfo> parse_ballooninfo(json::Object obj) {
-  std::optional<json::Object> b = json::opt_object(obj, "ballooninfo");
-  if (!b) return std::nullopt;
-  return BalloonInfo{json::opt_uint(*b, "actual"),
-                     json::opt_uint(*b, "max_mem"),
-                     json::opt_uint(*b, "total_mem"),
-                     json::opt_uint(*b, "free_mem"),
-                     json::opt_uint(*b, "mem_swapped_in"),
-                     json::opt_uint(*b, "mem_swapped_out"),
-                     json::opt_uint(*b, "major_page_faults"),
-                     json::opt_uint(*b, "minor_page_faults"),
-                     json::opt_int(*b, "last_update")};
+BalloonInfo parse_ballooninfo_object(json::Object b) {
+  return BalloonInfo{json::opt_uint(b, "actual"),
+                     json::opt_uint(b, "max_mem"),
+                     json::opt_uint(b, "total_mem"),
+                     json::opt_uint(b, "free_mem"),
+                     json::opt_uint(b, "mem_swapped_in"),
+                     json::opt_uint(b, "mem_swapped_out"),
+                     json::opt_uint(b, "major_page_faults"),
+                     json::opt_uint(b, "minor_page_faults"),
+                     json::opt_int(b, "last_update")};
+}
+
+std::optional<HaState> parse_ha_object(json::Object ha) {
+  return HaState{json::opt_bool(ha, "managed").value_or(false), json::opt_string(ha, "state"),
+                 json::opt_string(ha, "group")};
+}
+
+/// Calls `f(object)` when `e` is an object (opt_object's rule: anything else reads as absent).
+template <class F>
+void if_object(json::Element e, F&& f) {
+  json::Object o;
+  if (!e.get_object().get(o)) f(o);
+}
+
+using QemuFields = json::FieldTable<QemuStatus>;
+using json::Element;
+
+const QemuFields& qemu_fields() {
+  static const QemuFields k_fields{
+      {"name", [](QemuStatus& q, Element e) { q.name = json::to_string(e); }},
+      {"status", [](QemuStatus& q, Element e) { q.status = json::to_string(e); }},
+      {"qmpstatus", [](QemuStatus& q, Element e) { q.qmpstatus = json::to_string(e); }},
+      {"pid", [](QemuStatus& q, Element e) { q.pid = json::to_int(e); }},
+      {"uptime", [](QemuStatus& q, Element e) { q.uptime_seconds = json::to_uint(e); }},
+      {"cpu", [](QemuStatus& q, Element e) { q.cpu_ratio = json::to_double(e); }},
+      {"cpus", [](QemuStatus& q, Element e) { q.cpus = json::to_double(e); }},
+      {"mem", [](QemuStatus& q, Element e) { q.mem_bytes = json::to_uint(e); }},
+      {"maxmem", [](QemuStatus& q, Element e) { q.maxmem_bytes = json::to_uint(e); }},
+      {"memhost", [](QemuStatus& q, Element e) { q.memhost_bytes = json::to_uint(e); }},
+      {"balloon", [](QemuStatus& q, Element e) { q.balloon_bytes = json::to_uint(e); }},
+      {"freemem", [](QemuStatus& q, Element e) { q.freemem_bytes = json::to_uint(e); }},
+      {"balloon_min", [](QemuStatus& q, Element e) { q.balloon_min_bytes = json::to_uint(e); }},
+      {"shares", [](QemuStatus& q, Element e) { q.shares = json::to_int(e); }},
+      {"disk", [](QemuStatus& q, Element e) { q.disk_bytes = json::to_uint(e); }},
+      {"maxdisk", [](QemuStatus& q, Element e) { q.maxdisk_bytes = json::to_uint(e); }},
+      {"netin", [](QemuStatus& q, Element e) { q.netin_bytes = json::to_uint(e); }},
+      {"netout", [](QemuStatus& q, Element e) { q.netout_bytes = json::to_uint(e); }},
+      {"diskread", [](QemuStatus& q, Element e) { q.diskread_bytes = json::to_uint(e); }},
+      {"diskwrite", [](QemuStatus& q, Element e) { q.diskwrite_bytes = json::to_uint(e); }},
+      {"template",
+       [](QemuStatus& q, Element e) { q.is_template = json::to_bool(e).value_or(false); }},
+      {"serial", [](QemuStatus& q, Element e) { q.has_serial = json::to_bool(e).value_or(false); }},
+      {"agent", [](QemuStatus& q, Element e) { q.agent = json::to_bool(e); }},
+      {"lock", [](QemuStatus& q, Element e) { q.lock = json::to_string(e); }},
+      {"tags", [](QemuStatus& q, Element e) { q.tags = json::to_string(e); }},
+      {"running-machine", [](QemuStatus& q, Element e) { q.running_machine = json::to_string(e); }},
+      {"running-qemu", [](QemuStatus& q, Element e) { q.running_qemu = json::to_string(e); }},
+      {"pressurecpusome",
+       [](QemuStatus& q, Element e) { q.pressure.cpu_some_percent = json::to_double(e); }},
+      {"pressurecpufull",
+       [](QemuStatus& q, Element e) { q.pressure.cpu_full_percent = json::to_double(e); }},
+      {"pressureiosome",
+       [](QemuStatus& q, Element e) { q.pressure.io_some_percent = json::to_double(e); }},
+      {"pressureiofull",
+       [](QemuStatus& q, Element e) { q.pressure.io_full_percent = json::to_double(e); }},
+      {"pressurememorysome",
+       [](QemuStatus& q, Element e) { q.pressure.memory_some_percent = json::to_double(e); }},
+      {"pressurememoryfull",
+       [](QemuStatus& q, Element e) { q.pressure.memory_full_percent = json::to_double(e); }},
+      {"ballooninfo",
+       [](QemuStatus& q, Element e) {
+         if_object(e, [&](json::Object b) { q.ballooninfo = parse_ballooninfo_object(b); });
+       }},
+      {"blockstat",
+       [](QemuStatus& q, Element e) {
+         if_object(e, [&](json::Object b) { q.blockstat = parse_blockstat_object(b); });
+       }},
+      {"nics",
+       [](QemuStatus& q, Element e) {
+         if_object(e, [&](json::Object n) { q.nics = parse_nics_object(n); });
+       }},
+      {"proxmox-support",
+       [](QemuStatus& q, Element e) {
+         if_object(e, [&](json::Object s) {
+           q.pbs_library_version = json::opt_string(s, "pbs-library-version");
+         });
+       }},
+      {"ha", [](QemuStatus& q,
+                Element e) { if_object(e, [&](json::Object h) { q.ha = parse_ha_object(h); }); }},
+  };
+  return k_fields;
 }
 
 Result<QemuStatus> parse_qemu(json::Object obj) {
@@ -111,42 +196,46 @@ Result<QemuStatus> parse_qemu(json::Object obj) {
   if (!vmid) return fail(vmid.error());
   QemuStatus q;
   q.vmid = *vmid;
-  q.name = json::opt_string(obj, "name");
-  q.status = json::opt_string(obj, "status");
-  q.qmpstatus = json::opt_string(obj, "qmpstatus");
-  q.pid = json::opt_int(obj, "pid");
-  q.uptime_seconds = json::opt_uint(obj, "uptime");
-  q.cpu_ratio = json::opt_double(obj, "cpu");
-  q.cpus = json::opt_double(obj, "cpus");
-  q.mem_bytes = json::opt_uint(obj, "mem");
-  q.maxmem_bytes = json::opt_uint(obj, "maxmem");
-  q.memhost_bytes = json::opt_uint(obj, "memhost");
-  q.balloon_bytes = json::opt_uint(obj, "balloon");
-  q.freemem_bytes = json::opt_uint(obj, "freemem");
-  q.balloon_min_bytes = json::opt_uint(obj, "balloon_min");
-  q.shares = json::opt_int(obj, "shares");
-  q.disk_bytes = json::opt_uint(obj, "disk");
-  q.maxdisk_bytes = json::opt_uint(obj, "maxdisk");
-  q.netin_bytes = json::opt_uint(obj, "netin");
-  q.netout_bytes = json::opt_uint(obj, "netout");
-  q.diskread_bytes = json::opt_uint(obj, "diskread");
-  q.diskwrite_bytes = json::opt_uint(obj, "diskwrite");
-  q.is_template = json::opt_bool(obj, "template").value_or(false);
-  q.has_serial = json::opt_bool(obj, "serial").value_or(false);
-  q.agent = json::opt_bool(obj, "agent");
-  q.lock = json::opt_string(obj, "lock");
-  q.tags = json::opt_string(obj, "tags");
-  q.running_machine = json::opt_string(obj, "running-machine");
-  q.running_qemu = json::opt_string(obj, "running-qemu");
-  q.pressure = parse_pressure(obj);
-  q.ballooninfo = parse_ballooninfo(obj);
-  q.blockstat = parse_blockstat(obj);
-  q.nics = parse_nics(obj);
-  if (std::optional<json::Object> support = json::opt_object(obj, "proxmox-support")) {
-    q.pbs_library_version = json::opt_string(*support, "pbs-library-version");
-  }
-  q.ha = parse_ha(obj);
+  qemu_fields().apply(obj, q);  // one pass over the ~40 members instead of one scan per key
   return q;
+}
+
+const json::FieldTable<LxcStatus>& lxc_fields() {
+  using C = LxcStatus;
+  static const json::FieldTable<LxcStatus> k_fields{
+      {"name", [](C& c, Element e) { c.name = json::to_string(e); }},
+      {"status", [](C& c, Element e) { c.status = json::to_string(e); }},
+      {"pid", [](C& c, Element e) { c.pid = json::to_int(e); }},
+      {"uptime", [](C& c, Element e) { c.uptime_seconds = json::to_uint(e); }},
+      {"cpu", [](C& c, Element e) { c.cpu_ratio = json::to_double(e); }},
+      {"cpus", [](C& c, Element e) { c.cpus = json::to_double(e); }},
+      {"mem", [](C& c, Element e) { c.mem_bytes = json::to_uint(e); }},
+      {"maxmem", [](C& c, Element e) { c.maxmem_bytes = json::to_uint(e); }},
+      {"swap", [](C& c, Element e) { c.swap_bytes = json::to_uint(e); }},
+      {"maxswap", [](C& c, Element e) { c.maxswap_bytes = json::to_uint(e); }},
+      {"disk", [](C& c, Element e) { c.disk_bytes = json::to_uint(e); }},
+      {"maxdisk", [](C& c, Element e) { c.maxdisk_bytes = json::to_uint(e); }},
+      {"diskread", [](C& c, Element e) { c.diskread_bytes = json::to_uint(e); }},
+      {"diskwrite", [](C& c, Element e) { c.diskwrite_bytes = json::to_uint(e); }},
+      {"netin", [](C& c, Element e) { c.netin_bytes = json::to_uint(e); }},
+      {"netout", [](C& c, Element e) { c.netout_bytes = json::to_uint(e); }},
+      {"template", [](C& c, Element e) { c.is_template = json::to_bool(e).value_or(false); }},
+      {"lock", [](C& c, Element e) { c.lock = json::to_string(e); }},
+      {"tags", [](C& c, Element e) { c.tags = json::to_string(e); }},
+      {"pressurecpusome",
+       [](C& c, Element e) { c.pressure.cpu_some_percent = json::to_double(e); }},
+      {"pressurecpufull",
+       [](C& c, Element e) { c.pressure.cpu_full_percent = json::to_double(e); }},
+      {"pressureiosome", [](C& c, Element e) { c.pressure.io_some_percent = json::to_double(e); }},
+      {"pressureiofull", [](C& c, Element e) { c.pressure.io_full_percent = json::to_double(e); }},
+      {"pressurememorysome",
+       [](C& c, Element e) { c.pressure.memory_some_percent = json::to_double(e); }},
+      {"pressurememoryfull",
+       [](C& c, Element e) { c.pressure.memory_full_percent = json::to_double(e); }},
+      {"ha",
+       [](C& c, Element e) { if_object(e, [&](json::Object h) { c.ha = parse_ha_object(h); }); }},
+  };
+  return k_fields;
 }
 
 Result<LxcStatus> parse_lxc(json::Object obj) {
@@ -154,27 +243,7 @@ Result<LxcStatus> parse_lxc(json::Object obj) {
   if (!vmid) return fail(vmid.error());
   LxcStatus c;
   c.vmid = *vmid;
-  c.name = json::opt_string(obj, "name");
-  c.status = json::opt_string(obj, "status");
-  c.pid = json::opt_int(obj, "pid");
-  c.uptime_seconds = json::opt_uint(obj, "uptime");
-  c.cpu_ratio = json::opt_double(obj, "cpu");
-  c.cpus = json::opt_double(obj, "cpus");
-  c.mem_bytes = json::opt_uint(obj, "mem");
-  c.maxmem_bytes = json::opt_uint(obj, "maxmem");
-  c.swap_bytes = json::opt_uint(obj, "swap");
-  c.maxswap_bytes = json::opt_uint(obj, "maxswap");
-  c.disk_bytes = json::opt_uint(obj, "disk");
-  c.maxdisk_bytes = json::opt_uint(obj, "maxdisk");
-  c.diskread_bytes = json::opt_uint(obj, "diskread");
-  c.diskwrite_bytes = json::opt_uint(obj, "diskwrite");
-  c.netin_bytes = json::opt_uint(obj, "netin");
-  c.netout_bytes = json::opt_uint(obj, "netout");
-  c.is_template = json::opt_bool(obj, "template").value_or(false);
-  c.lock = json::opt_string(obj, "lock");
-  c.tags = json::opt_string(obj, "tags");
-  c.pressure = parse_pressure(obj);
-  c.ha = parse_ha(obj);
+  lxc_fields().apply(obj, c);
   return c;
 }
 

@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -11,9 +13,49 @@
 namespace pvex::pve::json {
 namespace {
 
+/// Parsers kept between threads: a scrape runs its collectors on fresh threads, and a fresh
+/// parser allocates (and page-faults) buffers of several times the body size on its first
+/// parse. A thread takes one on its first parse and gives it back when it ends.
+class ParserPool {
+ public:
+  static ParserPool& instance() {
+    static ParserPool* pool = new ParserPool;  // never destroyed: threads may end after exit()
+    return *pool;
+  }
+  std::unique_ptr<simdjson::dom::parser> take() {
+    std::lock_guard lock(m_mutex);
+    if (m_idle.empty()) return std::make_unique<simdjson::dom::parser>();
+    std::unique_ptr<simdjson::dom::parser> p = std::move(m_idle.back());
+    m_idle.pop_back();
+    return p;
+  }
+  void give_back(std::unique_ptr<simdjson::dom::parser> p) {
+    std::lock_guard lock(m_mutex);
+    if (m_idle.size() < k_max_idle) m_idle.push_back(std::move(p));
+  }
+
+ private:
+  static constexpr size_t k_max_idle = 8;  // about the number of collectors parsing at once
+  std::mutex m_mutex;
+  std::vector<std::unique_ptr<simdjson::dom::parser>> m_idle;
+};
+
+/// This thread's parser, taken from the pool on first use and returned at thread exit.
+class ParserLease {
+ public:
+  ParserLease() : m_parser(ParserPool::instance().take()) {}
+  ~ParserLease() { ParserPool::instance().give_back(std::move(m_parser)); }
+  ParserLease(const ParserLease&) = delete;
+  ParserLease& operator=(const ParserLease&) = delete;
+  simdjson::dom::parser& get() { return *m_parser; }
+
+ private:
+  std::unique_ptr<simdjson::dom::parser> m_parser;
+};
+
 simdjson::dom::parser& thread_parser() {
-  thread_local simdjson::dom::parser parser;
-  return parser;
+  thread_local ParserLease lease;
+  return lease.get();
 }
 
 std::optional<int64_t> double_to_int(double d) {
@@ -70,6 +112,10 @@ Result<Element> parse_data(std::string_view body, std::string_view what) {
     return fail(ErrorKind::parse, fmt::format("{}: response has no 'data' member", what));
   }
   return data;
+}
+
+std::string element_context(std::string_view what, size_t index) {
+  return fmt::format("{}[{}]", what, index);
 }
 
 Result<Object> as_object(Element e, std::string_view what) {

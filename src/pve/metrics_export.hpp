@@ -25,4 +25,10 @@ struct ExportedMetric {
 /// a missing timestamp as 0.
 Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view json);
 
+/// The same, keeping only the items whose `id` starts with `id_prefix` (e.g. "node/"); every
+/// item is still validated, so a malformed item fails the answer as above. The answer has
+/// ~20 items per guest: filtering saves building 10^5 items nobody reads.
+Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_view json,
+                                                                  std::string_view id_prefix);
+
 }  // namespace pvex::pve

@@ -15,8 +15,17 @@ struct Session::Entry {
   std::optional<Result<Body>> result;
 };
 
+struct Session::ParsedEntry {
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::optional<Result<std::shared_ptr<const void>>> result;
+};
+
 Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel)
-    : m_fetch(std::move(fetch)), m_deadline(deadline), m_max_parallel(max_parallel == 0 ? 1 : max_parallel) {}
+    : m_fetch(std::move(fetch)),
+      m_deadline(deadline),
+      m_max_parallel(max_parallel == 0 ? 1 : max_parallel) {}
 
 Session::~Session() = default;
 
@@ -37,9 +46,43 @@ Result<Body> Session::get(std::string_view path) {
   }
   if (owner) {
     Result<Body> r = Clock::now() >= m_deadline
-                         ? Result<Body>(fail(ErrorKind::timeout,
-                                             "GET " + std::string(path) + ": scrape deadline exceeded"))
+                         ? Result<Body>(fail(ErrorKind::timeout, "GET " + std::string(path) +
+                                                                     ": scrape deadline exceeded"))
                          : m_fetch(path, m_deadline);
+    std::lock_guard lock(entry->mutex);
+    entry->result = std::move(r);
+    entry->done = true;
+    entry->done_cv.notify_all();
+    return *entry->result;
+  }
+  std::unique_lock lock(entry->mutex);
+  entry->done_cv.wait(lock, [&] { return entry->done; });
+  return *entry->result;
+}
+
+Result<std::shared_ptr<const void>> Session::get_parsed_erased(std::string_view path,
+                                                               std::string_view type_key,
+                                                               const ParseErased& parse) {
+  std::string key(type_key);
+  key += '\n';
+  key += path;
+  std::shared_ptr<ParsedEntry> entry;
+  bool owner = false;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_parsed.find(key);
+    if (it == m_parsed.end()) {
+      entry = std::make_shared<ParsedEntry>();
+      m_parsed.emplace(std::move(key), entry);
+      owner = true;
+    } else {
+      entry = it->second;
+    }
+  }
+  if (owner) {
+    Result<Body> body = get(path);
+    Result<std::shared_ptr<const void>> r =
+        body ? parse(**body) : Result<std::shared_ptr<const void>>(fail(body.error()));
     std::lock_guard lock(entry->mutex);
     entry->result = std::move(r);
     entry->done = true;

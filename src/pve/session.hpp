@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "util/result.hpp"
@@ -39,6 +40,22 @@ class Session {
   /// result (errors included). Fails with ErrorKind::timeout once the deadline has passed.
   Result<Body> get(std::string_view path);
 
+  /// get(path) parsed with `parse`, once per session and model type: later and concurrent
+  /// callers share the model (or the error, whose message names the path). For the large
+  /// answers several collectors read (/cluster/resources).
+  template <class T>
+  Result<std::shared_ptr<const T>> get_parsed(std::string_view path,
+                                              Result<T> (*parse)(std::string_view json)) {
+    Result<std::shared_ptr<const void>> model =
+        get_parsed_erased(path, typeid(T).name(), [&](const std::string& body) {
+          Result<T> parsed = parse(body);
+          if (!parsed) return Result<std::shared_ptr<const void>>(fail(parsed.error(), path));
+          return Result<std::shared_ptr<const void>>(std::make_shared<const T>(std::move(*parsed)));
+        });
+    if (!model) return fail(model.error());
+    return std::static_pointer_cast<const T>(*model);
+  }
+
   /// GETs every path, up to `max_parallel` at a time; results in the order of `paths`.
   std::vector<Result<Body>> get_all(std::span<const std::string> paths);
 
@@ -49,11 +66,18 @@ class Session {
 
  private:
   struct Entry;
+  struct ParsedEntry;
+  using ParseErased = std::function<Result<std::shared_ptr<const void>>(const std::string& body)>;
+  Result<std::shared_ptr<const void>> get_parsed_erased(std::string_view path,
+                                                        std::string_view type_key,
+                                                        const ParseErased& parse);
+
   FetchFn m_fetch;
   Clock::time_point m_deadline;
   size_t m_max_parallel;
   mutable std::mutex m_mutex;
   std::map<std::string, std::shared_ptr<Entry>, std::less<>> m_entries;
+  std::map<std::string, std::shared_ptr<ParsedEntry>, std::less<>> m_parsed;  // type + path
   size_t m_fetches = 0;
 };
 

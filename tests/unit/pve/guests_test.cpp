@@ -104,6 +104,30 @@ TEST(ParseQemuList, EmptyListAndBadEntries) {
   EXPECT_EQ((*odd)[0].ballooninfo, std::nullopt);
 }
 
+TEST(ParseQemuList, FirstOfDuplicateKeysWinsAndWrongTypesReadAsAbsent) {
+  Result<std::vector<QemuStatus>> list = parse_qemu_list(
+      R"({"data":[{"vmid":7,"mem":null,"mem":5,"maxmem":"64","maxmem":1,"ha":3,)"
+      R"("ballooninfo":[],"nics":{"tap7i0":{"netin":1,"netin":2}},)"
+      R"("blockstat":{"scsi0":{"rd_bytes":3,"rd_bytes":4,"idle_time_ns":null},"x":1},)"
+      R"("proxmox-support":{"pbs-library-version":"1.2"},"template":null,"serial":1}]})");
+  ASSERT_TRUE(list.has_value()) << list.error().message;
+  ASSERT_EQ(list->size(), 1u);
+  const QemuStatus& q = (*list)[0];
+  EXPECT_EQ(q.vmid, 7);
+  EXPECT_EQ(q.mem_bytes, std::nullopt);
+  EXPECT_EQ(q.maxmem_bytes, 64u);
+  EXPECT_EQ(q.ha, std::nullopt);
+  EXPECT_EQ(q.ballooninfo, std::nullopt);
+  EXPECT_EQ(q.nics, (std::vector<NicStats>{{"tap7i0", 1, std::nullopt}}));
+  ASSERT_EQ(q.blockstat.size(), 1u);
+  EXPECT_EQ(q.blockstat[0].drive, "scsi0");
+  EXPECT_EQ(q.blockstat[0].rd_bytes, 3u);
+  EXPECT_EQ(q.blockstat[0].idle_time_ns, std::nullopt);
+  EXPECT_EQ(q.pbs_library_version, "1.2");
+  EXPECT_FALSE(q.is_template);
+  EXPECT_TRUE(q.has_serial);
+}
+
 TEST(ParseQemuStatus, CurrentHasHa) {
   Result<QemuStatus> vm =
       parse_qemu_status(read_fixture("pve8-three-nodes", "/nodes/pve1/qemu/100/status/current"));

@@ -1,6 +1,8 @@
 // Tests of the tolerant JSON helpers: envelope errors and PVE's loose number/boolean typing.
 #include "pve/json.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace pvex::pve::json {
@@ -115,6 +117,44 @@ TEST(JsonParseEach, NonObjectElementIsAnError) {
       parse_each<int64_t>(*a, "/x", [](Object o) -> Result<int64_t> { return req_int(o, "v"); });
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().message, "/x[0] is a number, expected an object");
+}
+
+TEST(JsonVisitMembers, FirstMemberOfEachKeyLikeMemberSkippingNull) {
+  // Duplicates: the first occurrence wins, even when it is null (member() returns nullopt then).
+  Object o = obj_of(R"({"data":{"b":1,"x":9,"a":"s","b":2,"c":null,"c":3,"d":4}})");
+  const std::string_view keys[] = {"a", "b", "c", "z"};  // sorted by key_less
+  std::vector<std::pair<size_t, std::string>> seen;
+  visit_members(o, keys,
+                [&](size_t i, Element e) { seen.emplace_back(i, to_string(e).value_or("?")); });
+  EXPECT_EQ(seen, (std::vector<std::pair<size_t, std::string>>{{1, "1"}, {0, "s"}}));
+  for (size_t i = 0; i < std::size(keys); ++i) {
+    std::optional<Element> m = member(o, keys[i]);
+    auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& p) { return p.first == i; });
+    EXPECT_EQ(m.has_value(), it != seen.end()) << keys[i];
+  }
+}
+
+TEST(JsonFieldTable, SetsFieldsByKeyInAnyOrder) {
+  struct Model {
+    std::optional<int64_t> n;
+    std::optional<std::string> s;
+    bool flag = false;
+  };
+  const FieldTable<Model> table{
+      {"s", [](Model& m, Element e) { m.s = to_string(e); }},
+      {"n", [](Model& m, Element e) { m.n = to_int(e); }},
+      {"flag", [](Model& m, Element e) { m.flag = to_bool(e).value_or(false); }},
+  };
+  Model m;
+  table.apply(obj_of(R"({"data":{"flag":"1","n":"12","other":{},"s":7}})"), m);
+  EXPECT_EQ(m.n, 12);
+  EXPECT_EQ(m.s, "7");
+  EXPECT_TRUE(m.flag);
+  Model empty;
+  table.apply(obj_of(R"({"data":{"n":null,"s":[]}})"), empty);
+  EXPECT_EQ(empty.n, std::nullopt);
+  EXPECT_EQ(empty.s, std::nullopt);  // not convertible: as opt_string
+  EXPECT_FALSE(empty.flag);
 }
 
 }  // namespace

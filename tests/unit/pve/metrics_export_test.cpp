@@ -38,5 +38,47 @@ TEST(ParseMetricsExport, EdgeCases) {
   EXPECT_EQ(parse_metrics_export(R"({"data":{"data":[)").error().kind, ErrorKind::parse);
 }
 
+TEST(ParseMetricsExport, IdPrefixKeepsTheSameItemsAsFilteringAfterwards) {
+  const std::string body = testing::read_fixture("pve9-three-nodes", "/cluster/metrics/export");
+  Result<std::vector<ExportedMetric>> all = parse_metrics_export(body);
+  Result<std::vector<ExportedMetric>> nodes = parse_metrics_export_matching(body, "node/");
+  ASSERT_TRUE(all.has_value() && nodes.has_value());
+  std::vector<ExportedMetric> expected;
+  for (const ExportedMetric& m : *all)
+    if (m.id.starts_with("node/")) expected.push_back(m);
+  ASSERT_FALSE(expected.empty());
+  ASSERT_LT(expected.size(), all->size());
+  EXPECT_EQ(*nodes, expected);
+}
+
+TEST(ParseMetricsExport, IdPrefixStillRejectsMalformedItemsElsewhere) {
+  // Skipped items are validated like kept ones: the same errors as without a prefix.
+  for (
+      const char* body : {
+          R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},{"id":"qemu/1","metric":"m"}]}})",
+          R"({"data":{"data":[{"id":"qemu/1","metric":{},"value":1}]}})",
+          R"({"data":{"data":[{"id":"qemu/1","metric":"m","value":"x"}]}})",
+          R"({"data":{"data":[{"id":{},"metric":"m","value":1}]}})",
+          R"({"data":{"data":[3]}})",
+      }) {
+    Result<std::vector<ExportedMetric>> plain = parse_metrics_export(body);
+    Result<std::vector<ExportedMetric>> filtered = parse_metrics_export_matching(body, "node/");
+    ASSERT_FALSE(plain.has_value()) << body;
+    ASSERT_FALSE(filtered.has_value()) << body;
+    EXPECT_EQ(filtered.error().message, plain.error().message) << body;
+  }
+  EXPECT_EQ(
+      parse_metrics_export_matching(R"({"data":{"data":[{"id":"qemu/1","metric":"m"}]}})", "node/")
+          .error()
+          .message,
+      "/cluster/metrics/export[0]: missing field 'value'");
+  // A numeric id is converted to text before the prefix test, as the unfiltered parse does.
+  Result<std::vector<ExportedMetric>> numeric = parse_metrics_export_matching(
+      R"({"data":{"data":[{"id":12,"metric":"m","value":1},{"id":22,"metric":"m","value":2}]}})",
+      "1");
+  ASSERT_TRUE(numeric.has_value());
+  EXPECT_EQ(*numeric, (std::vector<ExportedMetric>{{"12", "m", 1, 0, "gauge"}}));
+}
+
 }  // namespace
 }  // namespace pvex::pve
