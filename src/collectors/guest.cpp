@@ -416,6 +416,9 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   const config::GuestConfig& cfg = scrape.config().guests;
   Result<GuestFilter> filter = GuestFilter::create(cfg);
   if (!filter) return fail(filter.error());
+  // The node list and the inventory in the first wave, both lists of every node in the second.
+  static const std::string k_first_wave[] = {"/cluster/status", "/cluster/resources"};
+  (void)scrape.api().get_all(k_first_wave);
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
   if (!status) return fail(status.error());
   pve::Failures failures;

@@ -79,6 +79,9 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   Result<GuestFilter> filter = GuestFilter::create(cfg);
   if (!filter) return fail(filter.error());
   pve::Session& api = scrape.api();
+  // The node list and the release in the first wave; what depends on them in the second.
+  static const std::string k_first_wave[] = {"/cluster/status", "/version"};
+  (void)api.get_all(k_first_wave);
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(api);
   if (!status) return fail(status.error());
   const std::vector<std::string> online = pve::online_nodes(*status);
