@@ -26,7 +26,7 @@ struct ApiConfig {
   bool insecure_skip_verify = false;
   std::string ca_file;
   std::string fingerprint;  // pinned SHA-256 of the server certificate, hex (colons allowed)
-  size_t max_in_flight = 32;  // concurrent requests per target (measured: docs/performance.md)
+  size_t max_in_flight = 64;  // concurrent requests per target (measured: docs/performance.md)
   size_t max_response_bytes = 256 * 1024 * 1024;  // a larger answer is an error
   milliseconds connect_timeout{3000};
 

@@ -609,7 +609,6 @@ struct Client::Impl {
 
   Result<Body> fetch_with(CURL* h, std::string_view path, Clock::time_point deadline) {
     if (!h) return fail(ErrorKind::internal, "curl_easy_init failed");
-    thread_local std::minstd_rand rng(std::random_device{}());
     bool reauthenticated = false;
     std::string used_ticket;
     for (int attempt = 0;; ++attempt) {
@@ -641,6 +640,9 @@ struct Client::Impl {
       // Jittered exponential backoff: 50 ms, 100 ms (+-50 %), only if the deadline allows.
       double base_ms = 50.0 * (1 << attempt);
       std::uniform_real_distribution<double> jitter(0.5, 1.5);
+      // Seeded on the first retry of a thread only: scrape threads are short-lived and most never
+      // retry (std::random_device costs a system call).
+      thread_local std::minstd_rand rng(std::random_device{}());
       auto backoff = milliseconds(static_cast<int64_t>(base_ms * jitter(rng)));
       if (Clock::now() + backoff + milliseconds(10) >= deadline) return fail(*err);
       std::this_thread::sleep_for(backoff);
