@@ -30,12 +30,17 @@ class ParserPool {
     return p;
   }
   void give_back(std::unique_ptr<simdjson::dom::parser> p) {
+    // A parser grown for a big answer (a large cluster's guest lists) holds several times that
+    // answer's size: freed, not kept, or eight of them would stay resident between scrapes
+    // (10,000 guests: RSS between scrapes grew 73 -> 283 MB over five scrapes).
+    if (p->capacity() > k_max_kept_capacity) return;
     std::lock_guard lock(m_mutex);
     if (m_idle.size() < k_max_idle) m_idle.push_back(std::move(p));
   }
 
  private:
   static constexpr size_t k_max_idle = 8;  // about the number of collectors parsing at once
+  static constexpr size_t k_max_kept_capacity = 1 << 20;  // documents up to 1 MiB
   std::mutex m_mutex;
   std::vector<std::unique_ptr<simdjson::dom::parser>> m_idle;
 };
