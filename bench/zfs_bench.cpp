@@ -139,6 +139,15 @@ double process_cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+/// One collect_zfs over the tree under `procfs`.
+pvex::metrics::MetricSet collect_once(const pvex::config::Config& cfg, benchmark::State& state) {
+  pvex::collectors::Scrape scrape(cfg, nullptr, pvex::pve::Clock::now() + std::chrono::seconds(10));
+  pvex::metrics::MetricSet out;
+  pvex::Result<void> r = pvex::collectors::collect_zfs(scrape, out);
+  if (!r) state.SkipWithError(r.error().message.c_str());
+  return out;
+}
+
 void BM_ZfsScrape(benchmark::State& state) {
   const double cpu0 = process_cpu_seconds();
   pvex::config::Config cfg;
@@ -146,11 +155,7 @@ void BM_ZfsScrape(benchmark::State& state) {
   size_t bytes = 0, series = 0, allocations = 0;
   for (auto _ : state) {
     const size_t before = g_allocations.load(std::memory_order_relaxed);
-    pvex::collectors::Scrape scrape(cfg, nullptr,
-                                    pvex::pve::Clock::now() + std::chrono::seconds(10));
-    pvex::metrics::MetricSet out;
-    pvex::Result<void> r = pvex::collectors::collect_zfs(scrape, out);
-    if (!r) state.SkipWithError(r.error().message.c_str());
+    pvex::metrics::MetricSet out = collect_once(cfg, state);
     std::string text;
     pvex::metrics::write(out, pvex::metrics::Format::prometheus_text, text);
     bytes = text.size();
@@ -190,11 +195,7 @@ void BM_ZfsCollectFixture(benchmark::State& state) {
   size_t allocations = 0;
   for (auto _ : state) {
     const size_t before = g_allocations.load(std::memory_order_relaxed);
-    pvex::collectors::Scrape scrape(cfg, nullptr,
-                                    pvex::pve::Clock::now() + std::chrono::seconds(10));
-    pvex::metrics::MetricSet out;
-    pvex::Result<void> r = pvex::collectors::collect_zfs(scrape, out);
-    if (!r) state.SkipWithError(r.error().message.c_str());
+    pvex::metrics::MetricSet out = collect_once(cfg, state);
     allocations = g_allocations.load(std::memory_order_relaxed) - before;
     benchmark::DoNotOptimize(out);
   }

@@ -45,7 +45,8 @@ Routes simple_routes(std::atomic<int>* metrics_calls = nullptr,
 }
 
 /// Sends raw bytes and returns the status line of the answer.
-std::string raw_request(int port, const std::string& bytes) {
+/// A TCP connection to 127.0.0.1:port with a 5 s receive timeout, or -1.
+int connect_loopback(int port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -55,8 +56,14 @@ std::string raw_request(int port, const std::string& bytes) {
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return "connect failed";
+    return -1;
   }
+  return fd;
+}
+
+std::string raw_request(int port, const std::string& bytes) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return "connect failed";
   (void)!write(fd, bytes.data(), bytes.size());
   char buf[256] = {};
   const ssize_t n = read(fd, buf, sizeof buf - 1);
@@ -301,14 +308,8 @@ TEST(Server, AClientLeavingMidStreamStopsTheProducer) {
   const int port = (*s)->ports()[0];
   {
     // Read the first bytes of the answer, then hang up.
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const int fd = connect_loopback(port);
+    ASSERT_GE(fd, 0);
     const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
     ASSERT_EQ(write(fd, req.data(), req.size()), static_cast<ssize_t>(req.size()));
     char buf[4096];
