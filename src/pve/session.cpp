@@ -8,19 +8,45 @@
 
 namespace pvex::pve {
 
-struct Session::Entry {
+namespace {
+
+/// A value computed once by the caller that claimed it; everyone else waits for it.
+template <class T>
+struct Once {
   std::mutex mutex;
   std::condition_variable done_cv;
   bool done = false;
-  std::optional<Result<Body>> result;
+  std::optional<T> result;
+
+  T publish(T value) {
+    std::lock_guard lock(mutex);
+    result = std::move(value);
+    done = true;
+    done_cv.notify_all();
+    return *result;
+  }
+  T wait() {
+    std::unique_lock lock(mutex);
+    done_cv.wait(lock, [&] { return done; });
+    return *result;
+  }
 };
 
-struct Session::ParsedEntry {
-  std::mutex mutex;
-  std::condition_variable done_cv;
-  bool done = false;
-  std::optional<Result<std::shared_ptr<const void>>> result;
-};
+/// The entry of `key` in `map` and whether this caller created it (and so must publish it).
+template <class E, class Map>
+std::pair<std::shared_ptr<E>, bool> claim(std::mutex& mutex, Map& map, std::string_view key) {
+  std::lock_guard lock(mutex);
+  auto it = map.find(key);
+  if (it != map.end()) return {it->second, false};
+  auto entry = std::make_shared<E>();
+  map.emplace(std::string(key), entry);
+  return {entry, true};
+}
+
+}  // namespace
+
+struct Session::Entry : Once<Result<Body>> {};
+struct Session::ParsedEntry : Once<Result<std::shared_ptr<const void>>> {};
 
 Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel)
     : m_fetch(std::move(fetch)),
@@ -30,34 +56,17 @@ Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel)
 Session::~Session() = default;
 
 Result<Body> Session::get(std::string_view path) {
-  std::shared_ptr<Entry> entry;
-  bool owner = false;
+  auto [entry, owner] = claim<Entry>(m_mutex, m_entries, path);
+  if (!owner) return entry->wait();
   {
     std::lock_guard lock(m_mutex);
-    auto it = m_entries.find(path);
-    if (it == m_entries.end()) {
-      entry = std::make_shared<Entry>();
-      m_entries.emplace(std::string(path), entry);
-      owner = true;
-      ++m_fetches;
-    } else {
-      entry = it->second;
-    }
+    ++m_fetches;
   }
-  if (owner) {
-    Result<Body> r = Clock::now() >= m_deadline
-                         ? Result<Body>(fail(ErrorKind::timeout, "GET " + std::string(path) +
-                                                                     ": scrape deadline exceeded"))
-                         : m_fetch(path, m_deadline);
-    std::lock_guard lock(entry->mutex);
-    entry->result = std::move(r);
-    entry->done = true;
-    entry->done_cv.notify_all();
-    return *entry->result;
-  }
-  std::unique_lock lock(entry->mutex);
-  entry->done_cv.wait(lock, [&] { return entry->done; });
-  return *entry->result;
+  return entry->publish(
+      Clock::now() >= m_deadline
+          ? Result<Body>(
+                fail(ErrorKind::timeout, "GET " + std::string(path) + ": scrape deadline exceeded"))
+          : m_fetch(path, m_deadline));
 }
 
 Result<std::shared_ptr<const void>> Session::get_parsed_erased(std::string_view path,
@@ -66,32 +75,11 @@ Result<std::shared_ptr<const void>> Session::get_parsed_erased(std::string_view 
   std::string key(type_key);
   key += '\n';
   key += path;
-  std::shared_ptr<ParsedEntry> entry;
-  bool owner = false;
-  {
-    std::lock_guard lock(m_mutex);
-    auto it = m_parsed.find(key);
-    if (it == m_parsed.end()) {
-      entry = std::make_shared<ParsedEntry>();
-      m_parsed.emplace(std::move(key), entry);
-      owner = true;
-    } else {
-      entry = it->second;
-    }
-  }
-  if (owner) {
-    Result<Body> body = get(path);
-    Result<std::shared_ptr<const void>> r =
-        body ? parse(**body) : Result<std::shared_ptr<const void>>(fail(body.error()));
-    std::lock_guard lock(entry->mutex);
-    entry->result = std::move(r);
-    entry->done = true;
-    entry->done_cv.notify_all();
-    return *entry->result;
-  }
-  std::unique_lock lock(entry->mutex);
-  entry->done_cv.wait(lock, [&] { return entry->done; });
-  return *entry->result;
+  auto [entry, owner] = claim<ParsedEntry>(m_mutex, m_parsed, key);
+  if (!owner) return entry->wait();
+  Result<Body> body = get(path);
+  return entry->publish(body ? parse(**body)
+                             : Result<std::shared_ptr<const void>>(fail(body.error())));
 }
 
 std::vector<Result<Body>> Session::get_all(std::span<const std::string> paths) {
