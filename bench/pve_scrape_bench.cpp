@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,8 +83,7 @@ void BM_NativeScrape(benchmark::State& state) {
   // `in_flight` TLS connections at once overflows the simulator's listen backlog (5), so some
   // SYNs are retransmitted after 1 s: without this the first iteration adds ~100 ms to the mean.
   {
-    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30),
-                      in_flight);
+    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30), in_flight);
     collectors::Scrape scrape(cfg, &warm, warm.deadline());
     (void)app::run_collectors(specs, scrape);
   }
@@ -139,6 +139,29 @@ Result<std::shared_ptr<pve::Client>> bench_client(const testing::SimProcess& sim
   return pve::Client::create(api);
 }
 
+struct SimAndClient {
+  testing::SimProcess sim;
+  std::shared_ptr<pve::Client> client;
+};
+
+/// pve-sim with 10 nodes x state.range(0) guests and a client for it; nullopt (the benchmark
+/// skipped with the reason) when either fails.
+std::optional<SimAndClient> start_sim_and_client(benchmark::State& state) {
+  Result<testing::SimProcess> sim = testing::SimProcess::start(
+      {"--nodes", "10", "--guests-per-node", std::to_string(state.range(0)), "--token",
+       "bench@pve!bench=secret", "--static"});
+  if (!sim) {
+    state.SkipWithError(sim.error().message.c_str());
+    return std::nullopt;
+  }
+  Result<std::shared_ptr<pve::Client>> client = bench_client(*sim);
+  if (!client) {
+    state.SkipWithError(client.error().message.c_str());
+    return std::nullopt;
+  }
+  return SimAndClient{std::move(*sim), std::move(*client)};
+}
+
 std::vector<std::string> scrape_paths(int nodes) {
   std::vector<std::string> paths = {"/cluster/resources", "/cluster/metrics/export"};
   for (int n = 1; n <= nodes; ++n)
@@ -150,24 +173,14 @@ std::vector<std::string> scrape_paths(int nodes) {
 /// Fetch only: the 32 large answers of a 10-node scrape through the client (TLS, gzip, body
 /// buffers) and a session, without parsing. args: guests per node.
 void BM_FetchBodies(benchmark::State& state) {
-  const int per_node = static_cast<int>(state.range(0));
-  Result<testing::SimProcess> sim =
-      testing::SimProcess::start({"--nodes", "10", "--guests-per-node", std::to_string(per_node),
-                                  "--token", "bench@pve!bench=secret", "--static"});
-  if (!sim) {
-    state.SkipWithError(sim.error().message.c_str());
-    return;
-  }
-  Result<std::shared_ptr<pve::Client>> client = bench_client(*sim);
-  if (!client) {
-    state.SkipWithError(client.error().message.c_str());
-    return;
-  }
+  std::optional<SimAndClient> setup = start_sim_and_client(state);
+  if (!setup) return;
+  std::shared_ptr<pve::Client> client = setup->client;
   const std::vector<std::string> paths = scrape_paths(10);
   double cpu = 0, bytes = 0;
   for (auto _ : state) {
     const double cpu0 = cpu_seconds();
-    pve::Session session((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30), 16);
+    pve::Session session(client->fetcher(), pve::Clock::now() + std::chrono::seconds(30), 16);
     bytes = 0;
     for (const Result<pve::Body>& b : session.get_all(paths)) {
       if (!b) {
@@ -186,21 +199,11 @@ void BM_FetchBodies(benchmark::State& state) {
 /// netstat per node, /cluster/resources, the node items of /cluster/metrics/export), fetched
 /// once before timing. args: guests per node.
 void BM_ParseModels(benchmark::State& state) {
-  const int per_node = static_cast<int>(state.range(0));
-  Result<testing::SimProcess> sim =
-      testing::SimProcess::start({"--nodes", "10", "--guests-per-node", std::to_string(per_node),
-                                  "--token", "bench@pve!bench=secret", "--static"});
-  if (!sim) {
-    state.SkipWithError(sim.error().message.c_str());
-    return;
-  }
-  Result<std::shared_ptr<pve::Client>> client = bench_client(*sim);
-  if (!client) {
-    state.SkipWithError(client.error().message.c_str());
-    return;
-  }
+  std::optional<SimAndClient> setup = start_sim_and_client(state);
+  if (!setup) return;
+  std::shared_ptr<pve::Client> client = setup->client;
   const std::vector<std::string> paths = scrape_paths(10);
-  pve::Session session((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30), 16);
+  pve::Session session(client->fetcher(), pve::Clock::now() + std::chrono::seconds(30), 16);
   std::vector<Result<pve::Body>> bodies = session.get_all(paths);
   for (const Result<pve::Body>& b : bodies) {
     if (!b) {
