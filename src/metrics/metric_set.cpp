@@ -48,11 +48,32 @@ std::string_view LabelStore::copy(std::string_view s) {
   return stored;
 }
 
+LabelStore::~LabelStore() {
+  for (Block& b : m_blocks) {
+    ::operator delete(b.views);
+    delete[] b.escape;
+  }
+}
+
+void LabelStore::append(std::string_view v, uint8_t escape) {
+  const uint32_t block = m_size >> k_block_bits;
+  if (block == m_blocks.size()) {
+    Block b{static_cast<std::string_view*>(::operator new(k_block * sizeof(std::string_view))),
+            nullptr};
+    b.escape = new uint8_t[k_block];
+    m_blocks.push_back(b);
+  }
+  const uint32_t slot = m_size & (k_block - 1);
+  new (m_blocks[block].views + slot) std::string_view(v);
+  m_blocks[block].escape[slot] = escape;
+  ++m_size;
+}
+
 template <class Range>
 uint32_t LabelStore::push(const Range& labels) {
   const size_t n = std::size(labels);
   if (n == 0) return 0;
-  const std::string_view* last = m_last_n == 0 ? nullptr : m_views.data() + m_last;
+  const std::span<const std::string_view> last = tuple(m_last, m_last_n);
   if (n == m_last_n) {
     size_t i = 0;
     for (const auto& l : labels) {
@@ -61,18 +82,19 @@ uint32_t LabelStore::push(const Range& labels) {
     }
     if (i == n) return m_last;
   }
-  const auto first = static_cast<uint32_t>(m_views.size());
+  // A tuple stays inside one block: skip the rest of this one if it does not fit.
+  if ((m_size & (k_block - 1)) + n > k_block) m_size = (m_size | (k_block - 1)) + 1;
+  const uint32_t first = m_size;
+  const uint32_t last_first = m_last;
   size_t i = 0;
   for (const auto& l : labels) {
     const std::string_view v(l);
-    if (i < m_last_n && m_views[m_last + i] == v) {
+    if (i < m_last_n && last[i] == v) {
       // Equal to the value at this position in the previous tuple: share its characters.
-      m_views.push_back(m_views[m_last + i]);
-      m_escape.push_back(m_escape[m_last + i]);
+      append(last[i], needs_escape(last_first + static_cast<uint32_t>(i)) ? 1 : 0);
     } else {
-      m_views.push_back(copy(v));
-      m_escape.push_back(std::any_of(v.begin(), v.end(),
-                                     [](char c) { return c == '\\' || c == '"' || c == '\n'; }));
+      append(copy(v), std::any_of(v.begin(), v.end(),
+                                  [](char c) { return c == '\\' || c == '"' || c == '\n'; }));
     }
     ++i;
   }
@@ -81,22 +103,8 @@ uint32_t LabelStore::push(const Range& labels) {
   return first;
 }
 
-uint32_t LabelStore::absorb(LabelStore&& other) {
-  const auto base = static_cast<uint32_t>(m_views.size());
-  m_views.insert(m_views.end(), other.m_views.begin(), other.m_views.end());
-  m_escape.insert(m_escape.end(), other.m_escape.begin(), other.m_escape.end());
-  std::move(other.m_chunks.begin(), other.m_chunks.end(), std::back_inserter(m_chunks));
-  other.m_views.clear();
-  other.m_escape.clear();
-  other.m_chunks.clear();
-  other.m_free = nullptr;
-  other.m_free_size = 0;
-  other.m_last_n = 0;
-  return base;
-}
-
 MetricSet::MetricSet(MetricSet&& other) noexcept
-    : m_labels(std::move(other.m_labels)),
+    : m_stores(std::move(other.m_stores)),
       m_families(std::move(other.m_families)),
       m_index(std::move(other.m_index)),
       m_recent(other.m_recent),
@@ -106,7 +114,7 @@ MetricSet::MetricSet(MetricSet&& other) noexcept
 
 MetricSet& MetricSet::operator=(MetricSet&& other) noexcept {
   if (this != &other) {
-    m_labels = std::move(other.m_labels);
+    m_stores = std::move(other.m_stores);
     m_families = std::move(other.m_families);
     m_index = std::move(other.m_index);
     m_recent = other.m_recent;
@@ -128,7 +136,7 @@ void MetricSet::clear_after_move() {
 MetricSet::~MetricSet() = default;
 
 FamilySamples* MetricSet::slot(const Family& family) {
-  if (!m_labels) m_labels = std::make_unique<LabelStore>();  // a moved-from set, reused
+  if (m_stores.empty()) m_stores.push_back(std::make_unique<LabelStore>());  // new or moved-from
   Recent& recent = m_recent[(reinterpret_cast<uintptr_t>(&family) >> 4) % m_recent.size()];
   // The name check guards against a Family destroyed and another created at the same address.
   if (recent.family == &family && recent.samples->family.name == family.name) return recent.samples;
@@ -148,7 +156,7 @@ FamilySamples* MetricSet::slot(const Family& family) {
   auto fs = std::make_unique<FamilySamples>();
   fs->family = family;
   fs->origin = &family;
-  fs->store = m_labels.get();
+  fs->store = m_stores.front().get();
   FamilySamples* raw = fs.get();
   m_families.push_back(std::move(fs));
   m_index.emplace(raw->family.name, m_families.size() - 1);
@@ -194,7 +202,7 @@ void MetricSet::add_impl(const Family& family, double value, const Range& labels
   }
   FamilySamples* fs = slot(family);
   if (fs == nullptr) return;
-  fs->label_refs.push_back(m_labels->push(labels));
+  fs->label_refs.push_back(fs->store->push(labels));
   fs->values.push_back(value);
 }
 
@@ -225,18 +233,16 @@ void MetricSet::add_distribution(const Family& family, Distribution dist,
   }
   FamilySamples* fs = slot(family);
   if (fs == nullptr) return;
-  fs->label_refs.push_back(m_labels->push(labels));
+  fs->label_refs.push_back(fs->store->push(labels));
   fs->distributions.push_back(std::move(dist));
 }
 
 void MetricSet::merge(MetricSet&& other) {
-  if (!m_labels) m_labels = std::make_unique<LabelStore>();
-  const uint32_t base = other.m_labels ? m_labels->absorb(std::move(*other.m_labels)) : 0;
+  if (&other == this) return;
   for (auto& theirs : other.m_families) {
-    for (uint32_t& ref : theirs->label_refs) ref += base;
-    theirs->store = m_labels.get();
     auto it = m_index.find(theirs->family.name);
     if (it == m_index.end()) {
+      // The family moves as it is: its labels stay in its store, which moves along below.
       m_families.push_back(std::move(theirs));
       m_index.emplace(m_families.back()->family.name, m_families.size() - 1);
       continue;
@@ -247,17 +253,18 @@ void MetricSet::merge(MetricSet&& other) {
           "family {} defined twice with different help, type or labels", ours->family.name));
       continue;
     }
-    ours->label_refs.insert(ours->label_refs.end(), theirs->label_refs.begin(),
-                            theirs->label_refs.end());
+    // Samples joining a family of ours: their labels go into that family's store.
+    for (size_t i = 0; i < theirs->size(); ++i)
+      ours->label_refs.push_back(ours->store->push(theirs->labels_of(i)));
     ours->values.insert(ours->values.end(), theirs->values.begin(), theirs->values.end());
     std::move(theirs->distributions.begin(), theirs->distributions.end(),
               std::back_inserter(ours->distributions));
   }
+  if (m_stores.empty()) m_stores.push_back(std::make_unique<LabelStore>());
+  std::move(other.m_stores.begin(), other.m_stores.end(), std::back_inserter(m_stores));
   std::move(other.m_problems.begin(), other.m_problems.end(), std::back_inserter(m_problems));
-  other.m_families.clear();
-  other.m_index.clear();
-  other.m_recent.fill({});
-  other.m_problems.clear();
+  other.clear_after_move();
+  other.m_stores.clear();
 }
 
 const FamilySamples* MetricSet::find(std::string_view name) const {

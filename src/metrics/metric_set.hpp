@@ -28,37 +28,47 @@ struct Distribution {
   bool operator==(const Distribution&) const = default;
 };
 
-/// The label values of one MetricSet, stored once. Values are copied into an arena of
-/// characters; each sample's label tuple is a run of views in `views`. A sample whose labels
-/// equal the previous sample's (across families: a guest's labels for its sixty series) shares
-/// that run, and a value equal to the one at the same position in the previous run shares its
-/// characters, so a series costs one 4-byte reference instead of a string per label.
+/// Label values, stored once. Values are copied into an arena of characters; each sample's
+/// label tuple is a run of views. A sample whose labels equal the previous sample's (across
+/// families: a guest's labels for its sixty series) shares that run, and a value equal to the one
+/// at the same position in the previous run shares its characters, so a series costs one 4-byte
+/// reference instead of a string per label. Views live in fixed blocks that never move (a tuple
+/// never straddles two), so the store grows without copying what it holds.
 class LabelStore {
  public:
   LabelStore() = default;
   LabelStore(const LabelStore&) = delete;
   LabelStore& operator=(const LabelStore&) = delete;
+  ~LabelStore();
 
   /// Stores a tuple (or finds it equal to the previous one) and returns its first index.
   template <class Range>
   uint32_t push(const Range& labels);
 
-  /// Takes over every value of `other`; its tuples start at the returned index here.
-  uint32_t absorb(LabelStore&& other);
-
   std::span<const std::string_view> tuple(uint32_t first, size_t n) const {
-    return n == 0 ? std::span<const std::string_view>() : std::span(m_views).subspan(first, n);
+    if (n == 0) return {};
+    return {m_blocks[first >> k_block_bits].views + (first & (k_block - 1)), n};
   }
 
   /// Whether the value at `index` holds a character the exposition must escape (\\, ", newline);
   /// decided once when the value is stored, so the writer does not scan every value it writes.
-  bool needs_escape(uint32_t index) const { return m_escape[index] != 0; }
+  bool needs_escape(uint32_t index) const {
+    return m_blocks[index >> k_block_bits].escape[index & (k_block - 1)] != 0;
+  }
 
  private:
-  std::string_view copy(std::string_view s);
+  static constexpr uint32_t k_block_bits = 14;  // 16,384 views (256 KiB) per block
+  static constexpr uint32_t k_block = 1u << k_block_bits;
+  struct Block {
+    std::string_view* views;  // k_block slots, constructed as they are used
+    uint8_t* escape;          // k_block flags
+  };
 
-  std::vector<std::string_view> m_views;
-  std::vector<uint8_t> m_escape;                  // per view: needs_escape()
+  std::string_view copy(std::string_view s);
+  void append(std::string_view v, uint8_t escape);
+
+  std::vector<Block> m_blocks;
+  uint32_t m_size = 0;                            // next free index
   std::vector<std::unique_ptr<char[]>> m_chunks;  // owners of the characters the views see
   char* m_free = nullptr;                         // unused tail of the newest chunk
   size_t m_free_size = 0;
@@ -75,7 +85,7 @@ struct FamilySamples {
   std::vector<uint32_t> label_refs;         // per sample: its tuple in `store`
   std::vector<double> values;               // counter and gauge families
   std::vector<Distribution> distributions;  // histogram and summary families
-  const LabelStore* store = nullptr;
+  LabelStore* store = nullptr;              // owned by the set holding the family
 
   size_t size() const;
   std::span<const std::string_view> labels_of(size_t i) const {
@@ -132,7 +142,9 @@ class MetricSet {
   template <class Range>
   void add_impl(const Family& family, double value, const Range& labels);
 
-  std::unique_ptr<LabelStore> m_labels = std::make_unique<LabelStore>();
+  // Label stores: [0] is this set's own; merged sets' stores follow, still used by the families
+  // that came with them (merging moves families without copying their labels).
+  std::vector<std::unique_ptr<LabelStore>> m_stores;
   std::vector<std::unique_ptr<FamilySamples>> m_families;
   std::unordered_map<std::string_view, size_t> m_index;
   // Recently used families by the address of the Family added (collectors add from the same

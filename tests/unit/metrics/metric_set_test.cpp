@@ -234,3 +234,47 @@ TEST(MetricSet, EscapeNeedIsKnownPerStoredValueAcrossSharingAndMerging) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+TEST(MetricSet, TuplesNeverStraddleALabelBlock) {
+  // 16,384 views per block: three-label tuples of distinct values cross a block boundary at
+  // tuple 5,461; every tuple must still read back whole.
+  MetricSet set;
+  for (int i = 0; i < 12000; ++i)
+    set.add(k_drive, i, {"n" + std::to_string(i), std::to_string(i), "d" + std::to_string(i % 7)});
+  const FamilySamples* fs = set.find("pvex_drive_bytes");
+  ASSERT_EQ(fs->size(), 12000u);
+  for (size_t i :
+       {size_t{0}, size_t{5460}, size_t{5461}, size_t{5462}, size_t{10922}, size_t{11999}}) {
+    const std::string n = std::to_string(i);
+    EXPECT_EQ(labels_as_strings(*fs, i),
+              (std::vector<std::string>{"n" + n, n, "d" + std::to_string(i % 7)}))
+        << i;
+  }
+}
+
+TEST(MetricSet, MergedFamiliesKeepTheirLabelsAndLaterSamplesJoinThem) {
+  MetricSet a, b, c;
+  b.add(k_guest, 1, {"pve2", "200"});
+  const LabelStore* b_store = b.find("pvex_guest_cpu")->store;
+  a.merge(std::move(b));
+  // Moved as it was: no copy of its labels.
+  EXPECT_EQ(a.find("pvex_guest_cpu")->store, b_store);
+  // A later sample for that family, added to the merged set, and one merged from another set.
+  a.add(k_guest, 2, {"pve3", "300"});
+  c.add(k_guest, 3, {"pve4", "400"});
+  a.merge(std::move(c));
+  const FamilySamples* fs = a.find("pvex_guest_cpu");
+  ASSERT_EQ(fs->size(), 3u);
+  EXPECT_EQ(labels_as_strings(*fs, 0), (std::vector<std::string>{"pve2", "200"}));
+  EXPECT_EQ(labels_as_strings(*fs, 1), (std::vector<std::string>{"pve3", "300"}));
+  EXPECT_EQ(labels_as_strings(*fs, 2), (std::vector<std::string>{"pve4", "400"}));
+  a.merge(std::move(a));  // merging a set into itself changes nothing
+  EXPECT_EQ(a.series_count(), 3u);
+  EXPECT_TRUE(a.problems().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics
