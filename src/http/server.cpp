@@ -44,25 +44,6 @@ bool accepts_gzip(std::string_view accept_encoding) {
   return false;
 }
 
-Result<std::string> gzip(std::string_view data, int level) {
-  z_stream zs{};
-  // 15 window bits + 16: a gzip header instead of a zlib one.
-  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return fail(ErrorKind::internal, "deflateInit2 failed");
-  std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  const size_t written = zs.total_out;
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return fail(ErrorKind::internal, "deflate did not finish");
-  out.resize(written);
-  return out;
-}
-
 struct GzipStream::Impl {
   z_stream zs{};
   bool ok = false;
@@ -99,6 +80,13 @@ Result<void> GzipStream::write(std::string_view data, bool finish, std::string& 
     if (rc != Z_OK && rc != Z_BUF_ERROR) return fail(ErrorKind::internal, "deflate failed");
     if (!finish && z.zs.avail_in == 0 && z.zs.avail_out != 0) return {};
   }
+}
+
+Result<std::string> gzip(std::string_view data, int level) {
+  GzipStream z(level);
+  std::string out;
+  if (Result<void> r = z.write(data, true, out); !r) return fail(r.error());
+  return out;
 }
 
 struct Server::Impl {
