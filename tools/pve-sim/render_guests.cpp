@@ -260,20 +260,14 @@ ApiResponse snapshots(const Cluster& c, const Guest& g) {
   return ok(w.str());
 }
 
-/// The guest agent's file systems; every fifth agent-enabled VM has an agent that does not answer.
-ApiResponse agent_fsinfo(const Guest& g) {
-  if (!g.agent) return api_error(500, "No QEMU guest agent configured");
-  if (!g.running) return api_error(500, fmt::format("VM {} is not running", g.vmid));
-  if (g.vmid % 5 == 0) return api_error(500, "QEMU guest agent is not running");
-  bool windows = g.ostype.rfind("win", 0) == 0;
-  uint64_t total = g.maxdisk - g.maxdisk / 32;
-  uint64_t used = total / 100 * static_cast<uint64_t>(20 + g.vmid % 60);
-  JsonWriter w;
-  w.begin_object().key("result").begin_array();
+/// One file system of the guest agent's answer, on the first SCSI disk.
+void write_agent_fs(JsonWriter& w, std::string_view name, std::string_view mountpoint,
+                    std::string_view type, uint64_t used, uint64_t total, std::string_view dev,
+                    std::string_view serial) {
   w.begin_object()
-      .field("name", windows ? "\\\\?\\Volume{2f4b0c1e-0000-0000-0000-100000000000}\\" : "sda1")
-      .field("mountpoint", windows ? "C:\\" : "/")
-      .field("type", windows ? "NTFS" : "ext4")
+      .field("name", name)
+      .field("mountpoint", mountpoint)
+      .field("type", type)
       .field("used-bytes", used)
       .field("total-bytes", total);
   w.key("disk")
@@ -290,35 +284,27 @@ ApiResponse agent_fsinfo(const Guest& g) {
       .field("slot", 1)
       .field("function", 0)
       .end_object();
-  w.field("dev", "/dev/sda1")
-      .field("serial", "0QEMU_QEMU_HARDDISK_drive-scsi0")
-      .end_object()
-      .end_array();
+  w.field("dev", dev);
+  if (!serial.empty()) w.field("serial", serial);
+  w.end_object().end_array();
   w.end_object();
-  if (!windows) {
-    w.begin_object()
-        .field("name", "sda15")
-        .field("mountpoint", "/boot/efi")
-        .field("type", "vfat")
-        .field("used-bytes", 6291456)
-        .field("total-bytes", 129718272);
-    w.key("disk")
-        .begin_array()
-        .begin_object()
-        .field("bus-type", "scsi")
-        .field("bus", 0)
-        .field("target", 0)
-        .field("unit", 0);
-    w.key("pci-controller")
-        .begin_object()
-        .field("domain", 0)
-        .field("bus", 9)
-        .field("slot", 1)
-        .field("function", 0)
-        .end_object();
-    w.field("dev", "/dev/sda15").end_object().end_array();
-    w.end_object();
-  }
+}
+
+/// The guest agent's file systems; every fifth agent-enabled VM has an agent that does not answer.
+ApiResponse agent_fsinfo(const Guest& g) {
+  if (!g.agent) return api_error(500, "No QEMU guest agent configured");
+  if (!g.running) return api_error(500, fmt::format("VM {} is not running", g.vmid));
+  if (g.vmid % 5 == 0) return api_error(500, "QEMU guest agent is not running");
+  bool windows = g.ostype.rfind("win", 0) == 0;
+  uint64_t total = g.maxdisk - g.maxdisk / 32;
+  uint64_t used = total / 100 * static_cast<uint64_t>(20 + g.vmid % 60);
+  JsonWriter w;
+  w.begin_object().key("result").begin_array();
+  write_agent_fs(w, windows ? "\\\\?\\Volume{2f4b0c1e-0000-0000-0000-100000000000}\\" : "sda1",
+                 windows ? "C:\\" : "/", windows ? "NTFS" : "ext4", used, total, "/dev/sda1",
+                 "0QEMU_QEMU_HARDDISK_drive-scsi0");
+  if (!windows)
+    write_agent_fs(w, "sda15", "/boot/efi", "vfat", 6291456, 129718272, "/dev/sda15", "");
   w.end_array().end_object();
   return ok(w.str());
 }
