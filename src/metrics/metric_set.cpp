@@ -31,6 +31,59 @@ size_t FamilySamples::size() const {
   return dist ? distributions.size() : values.size();
 }
 
+namespace {
+
+/// Stores what generators emit into their family (labels checked against its names).
+class StoringSink final : public SampleSink {
+ public:
+  StoringSink(FamilySamples& fs, std::vector<std::string>& problems)
+      : m_fs(fs), m_problems(problems) {}
+
+  void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
+              double value) override {
+    const std::vector<std::string>& names = m_fs.family.labels;
+    if (prefix.size() + extra.size() != names.size()) {
+      m_problems.push_back(fmt::format("{}: {} label values for {} label names", m_fs.family.name,
+                                       prefix.size() + extra.size(), names.size()));
+      return;
+    }
+    const std::vector<std::pair<std::string, std::string>> head = prefix.labels();
+    std::vector<std::string_view> values;
+    for (size_t i = 0; i < head.size(); ++i) {
+      if (i >= names.size() || head[i].first != names[i]) {
+        m_problems.push_back(fmt::format(
+            "{}: generated label prefix names {} where the family has {}", m_fs.family.name,
+            head[i].first, i < names.size() ? names[i] : std::string("none")));
+        return;
+      }
+      values.push_back(head[i].second);
+    }
+    values.insert(values.end(), extra.begin(), extra.end());
+    m_fs.label_refs.push_back(m_fs.store->push(values));
+    m_fs.values.push_back(value);
+  }
+
+ private:
+  FamilySamples& m_fs;
+  std::vector<std::string>& m_problems;
+};
+
+class CountingSink final : public SampleSink {
+ public:
+  void sample(const LabelPrefix&, std::span<const std::string_view>, double) override { ++count; }
+  size_t count = 0;
+};
+
+}  // namespace
+
+void FamilySamples::materialize(std::vector<std::string>& problems) {
+  if (generated.empty()) return;
+  StoringSink sink(*this, problems);
+  for (const Generator& g : generated)
+    for (size_t row = 0; row < g.rows; ++row) g.emit(row, sink);
+  generated.clear();
+}
+
 std::string_view LabelStore::copy(std::string_view s) {
   if (s.empty()) return {};
   if (s.size() > m_free_size) {
@@ -164,6 +217,17 @@ FamilySamples* MetricSet::slot(const Family& family) {
   return raw;
 }
 
+void MetricSet::add_generated(const Family& family, Generator generator) {
+  if (family.type == Type::histogram || family.type == Type::summary) {
+    m_problems.push_back(
+        fmt::format("{}: generated values for a {}", family.name, to_string(family.type)));
+    return;
+  }
+  FamilySamples* fs = slot(family);
+  if (fs == nullptr || generator.rows == 0 || !generator.emit) return;
+  fs->generated.push_back(std::move(generator));
+}
+
 void MetricSet::declare(const Family& family) {
   slot(family);
 }
@@ -259,6 +323,8 @@ void MetricSet::merge(MetricSet&& other) {
     ours->values.insert(ours->values.end(), theirs->values.begin(), theirs->values.end());
     std::move(theirs->distributions.begin(), theirs->distributions.end(),
               std::back_inserter(ours->distributions));
+    std::move(theirs->generated.begin(), theirs->generated.end(),
+              std::back_inserter(ours->generated));
   }
   if (m_stores.empty()) m_stores.push_back(std::make_unique<LabelStore>());
   std::move(other.m_stores.begin(), other.m_stores.end(), std::back_inserter(m_stores));
@@ -269,16 +335,25 @@ void MetricSet::merge(MetricSet&& other) {
 
 const FamilySamples* MetricSet::find(std::string_view name) const {
   auto it = m_index.find(name);
-  return it == m_index.end() ? nullptr : m_families[it->second].get();
+  if (it == m_index.end()) return nullptr;
+  FamilySamples* fs = m_families[it->second].get();
+  fs->materialize(m_problems);
+  return fs;
 }
 
 size_t MetricSet::series_count() const {
   size_t n = 0;
-  for (const auto& fs : m_families) n += fs->size();
-  return n;
+  CountingSink counter;
+  for (const auto& fs : m_families) {
+    n += fs->size();
+    for (const Generator& g : fs->generated)
+      for (size_t row = 0; row < g.rows; ++row) g.emit(row, counter);
+  }
+  return n + counter.count;
 }
 
 std::vector<std::string> MetricSet::problems() const {
+  for (const auto& fs : m_families) fs->materialize(m_problems);
   std::vector<std::string> out = m_problems;
   for (const auto& fs : m_families) {
     std::set<std::span<const std::string_view>,

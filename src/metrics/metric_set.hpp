@@ -4,6 +4,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <span>
@@ -77,20 +78,70 @@ class LabelStore {
   size_t m_last_n = 0;
 };
 
+/// The first label values of many series, rendered once (a guest's node, type, vmid and name
+/// for its sixty series): the writer copies the text instead of assembling it per series.
+class LabelPrefix {
+ public:
+  LabelPrefix() = default;
+  /// `names` and `values` pair up; values are escaped here, once.
+  LabelPrefix(std::span<const std::string> names, std::span<const std::string_view> values);
+
+  /// `n1="v1",n2="v2"`, escaped; empty without labels.
+  const std::string& text() const { return m_text; }
+  size_t size() const { return m_size; }
+
+  /// The names and unescaped values again (for materialising generated samples; not fast).
+  std::vector<std::pair<std::string, std::string>> labels() const;
+
+ private:
+  std::string m_text;
+  size_t m_size = 0;
+};
+
+/// Receives the samples a generator produces. The labels of a sample are `prefix` followed by
+/// `extra`, in the family's label order.
+class SampleSink {
+ public:
+  virtual void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
+                      double value) = 0;
+  void operator()(const LabelPrefix& prefix, double value) { sample(prefix, {}, value); }
+  void operator()(const LabelPrefix& prefix, std::initializer_list<std::string_view> extra,
+                  double value) {
+    sample(prefix, std::span<const std::string_view>(extra.begin(), extra.size()), value);
+  }
+
+ protected:
+  ~SampleSink() = default;
+};
+
+/// Samples produced when the set is written instead of stored: `emit(row, sink)` for each row
+/// in [0, rows) sends row `row`'s samples (any number) to `sink`. The function keeps alive
+/// whatever it reads (a collector's model), so a big family costs its model, not its series.
+struct Generator {
+  size_t rows = 0;
+  std::function<void(size_t row, SampleSink& sink)> emit;
+};
+
 /// The samples of one family. Sample i's label values are `labels_of(i)`, in the order of
 /// `family.labels`; views stay valid as long as the owning set (or the set it was merged into).
+/// Generated samples (`generated`) follow the stored ones; MetricSet::find() and problems()
+/// store them first, the writer never does.
 struct FamilySamples {
   Family family;
   const Family* origin = nullptr;           // the Family object first added: skips re-comparing it
   std::vector<uint32_t> label_refs;         // per sample: its tuple in `store`
   std::vector<double> values;               // counter and gauge families
   std::vector<Distribution> distributions;  // histogram and summary families
+  std::vector<Generator> generated;         // counter and gauge families
   LabelStore* store = nullptr;              // owned by the set holding the family
 
+  /// Stored samples (generated ones not counted).
   size_t size() const;
   std::span<const std::string_view> labels_of(size_t i) const {
     return store->tuple(label_refs[i], family.labels.size());
   }
+  /// Runs the generators and stores their samples (labels checked against the family's).
+  void materialize(std::vector<std::string>& problems);
 };
 
 /// What a collector fills. Not thread-safe: each collector owns its own set; the scrape
@@ -121,6 +172,10 @@ class MetricSet {
   void add_state_set(const Family& family, std::span<const std::string_view> states,
                      std::string_view current, std::initializer_list<std::string_view> labels);
 
+  /// Adds samples that are produced when the set is written (see Generator); a counter or
+  /// gauge family. Within a family, generated samples follow the ones added with add().
+  void add_generated(const Family& family, Generator generator);
+
   /// Declares a family without samples; it is written only if it gets samples.
   void declare(const Family& family);
 
@@ -128,12 +183,15 @@ class MetricSet {
   void merge(MetricSet&& other);
 
   const std::vector<std::unique_ptr<FamilySamples>>& families() const { return m_families; }
+  /// The family called `name`, its generated samples stored first (a set's families stay
+  /// logically unchanged: it is how tests and checks read them, not how the writer does).
   const FamilySamples* find(std::string_view name) const;
 
-  /// Total number of series (histograms and summaries count once).
+  /// Total number of series, generated ones included (histograms and summaries count once).
   size_t series_count() const;
 
-  /// Recorded programmer errors, plus duplicate series found by scanning the whole set.
+  /// Recorded programmer errors, plus duplicate series found by scanning the whole set
+  /// (generated samples stored first).
   std::vector<std::string> problems() const;
 
  private:
@@ -154,7 +212,7 @@ class MetricSet {
     FamilySamples* samples = nullptr;
   };
   std::array<Recent, 64> m_recent{};
-  std::vector<std::string> m_problems;
+  mutable std::vector<std::string> m_problems;
 };
 
 }  // namespace pvex::metrics

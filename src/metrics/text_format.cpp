@@ -100,6 +100,42 @@ void append_escaped_help(std::string_view v, Format format, std::string& out) {
   }
 }
 
+LabelPrefix::LabelPrefix(std::span<const std::string> names,
+                         std::span<const std::string_view> values)
+    : m_size(std::min(names.size(), values.size())) {
+  size_t length = 0;
+  for (size_t i = 0; i < m_size; ++i) length += names[i].size() + values[i].size() + 4;
+  m_text.reserve(length);
+  for (size_t i = 0; i < m_size; ++i) {
+    if (i > 0) m_text += ',';
+    m_text += names[i];
+    m_text += "=\"";
+    append_escaped_label(values[i], m_text);
+    m_text += '"';
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> LabelPrefix::labels() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t i = 0;
+  while (i < m_text.size()) {
+    const size_t eq = m_text.find("=\"", i);
+    if (eq == std::string::npos) break;
+    std::pair<std::string, std::string> label{m_text.substr(i, eq - i), {}};
+    for (i = eq + 2; i < m_text.size() && m_text[i] != '"'; ++i) {
+      char c = m_text[i];
+      if (c == '\\' && i + 1 < m_text.size()) {
+        c = m_text[++i];
+        if (c == 'n') c = '\n';
+      }
+      label.second += c;
+    }
+    out.push_back(std::move(label));
+    i += 2;  // the closing quote and the comma
+  }
+  return out;
+}
+
 namespace {
 
 // The family name as OpenMetrics metadata wants it: counters without `_total`.
@@ -248,6 +284,77 @@ void write_metadata(const Family& f, Format format, std::string& out) {
 
 }  // namespace
 
+void Writer::begin_family(const Family& f) {
+  if (m_prepared == m_family) return;
+  m_prepared = m_family;
+  m_fragments.clear();
+  m_separated.clear();
+  for (size_t l = 0; l < f.labels.size(); ++l) {
+    m_fragments.push_back((l == 0 ? f.name + "{" : std::string("\",")) + f.labels[l] + "=\"");
+    m_separated.push_back("," + f.labels[l] + "=\"");
+  }
+  m_close = f.labels.empty() ? f.name + " " : std::string("\"} ");
+}
+
+namespace {
+
+/// Writes generated samples: the prefix's text is copied as it is, only the extra label values
+/// are assembled (and escaped) per sample.
+class TextSink final : public SampleSink {
+ public:
+  TextSink(const Family& f, const std::vector<std::string>& separated, Format format,
+           std::string& out, bool& meta)
+      : m_f(f), m_separated(separated), m_format(format), m_out(out), m_meta(meta) {}
+
+  void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
+              double value) override {
+    const size_t k = prefix.size();
+    if (k + extra.size() != m_f.labels.size()) return;  // a bug: problems() reports it
+    if (!m_meta) {
+      write_metadata(m_f, m_format, m_out);
+      m_meta = true;
+    }
+    m_out += m_f.name;
+    if (!m_f.labels.empty()) {
+      m_out += '{';
+      m_out += prefix.text();
+      for (size_t i = 0; i < extra.size(); ++i) {
+        m_out += std::string_view(m_separated[k + i]).substr(k + i == 0 ? 1 : 0);
+        append_escaped_label(extra[i], m_out);
+        m_out += '"';
+      }
+      m_out += '}';
+    }
+    m_out += ' ';
+    append_value(value, m_out);
+    m_out += '\n';
+  }
+
+ private:
+  const Family& m_f;
+  const std::vector<std::string>& m_separated;
+  Format m_format;
+  std::string& m_out;
+  bool& m_meta;
+};
+
+}  // namespace
+
+bool Writer::write_generated(const FamilySamples& fs, std::string& out, size_t target) {
+  TextSink sink(fs.family, m_separated, m_format, out, m_meta);
+  for (; m_part < fs.generated.size(); ++m_part, m_row = 0) {
+    const Generator& g = fs.generated[m_part];
+    while (m_row < g.rows) {
+      g.emit(m_row++, sink);
+      if (out.size() >= target && (m_row < g.rows || m_part + 1 < fs.generated.size())) {
+        if (m_row == g.rows) ++m_part, m_row = 0;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 bool Writer::next(std::string& out, size_t min_bytes) {
   const size_t target = out.size() + std::min(min_bytes, std::string::npos - out.size());
   const auto& families = m_set.families();
@@ -255,7 +362,10 @@ bool Writer::next(std::string& out, size_t min_bytes) {
     const FamilySamples& fs = *families[m_family];
     const Family& f = fs.family;
     const size_t n = fs.size();
-    if (m_sample == 0 && n > 0) write_metadata(f, m_format, out);
+    if (!m_meta && n > 0) {
+      write_metadata(f, m_format, out);
+      m_meta = true;
+    }
     if (f.type == Type::histogram || f.type == Type::summary) {
       while (m_sample < n) {
         write_distribution(fs, m_sample++, m_format, out);
@@ -264,10 +374,7 @@ bool Writer::next(std::string& out, size_t min_bytes) {
     } else {
       // Counters and gauges, the bulk of every exposition: the text around the label values is
       // put together once per family.
-      m_fragments.clear();
-      for (size_t l = 0; l < f.labels.size(); ++l)
-        m_fragments.push_back((l == 0 ? f.name + "{" : std::string("\",")) + f.labels[l] + "=\"");
-      m_close = f.labels.empty() ? f.name + " " : std::string("\"} ");
+      begin_family(f);
       const LabelStore& store = *fs.store;
       const size_t k = m_fragments.size();
       while (m_sample < n) {
@@ -288,11 +395,13 @@ bool Writer::next(std::string& out, size_t min_bytes) {
         }
         append_value(fs.values[i], out);
         out += '\n';
-        if (out.size() >= target && m_sample < n) return true;
+        if (out.size() >= target && (m_sample < n || !fs.generated.empty())) return true;
       }
+      if (write_generated(fs, out, target)) return true;
     }
     ++m_family;
-    m_sample = 0;
+    m_sample = m_part = m_row = 0;
+    m_meta = false;
     if (out.size() >= target) return m_family < families.size();
   }
   return false;

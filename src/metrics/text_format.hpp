@@ -31,13 +31,21 @@ class Writer {
   bool next(std::string& out, size_t min_bytes);
 
  private:
+  void begin_family(const Family& f);
+  bool write_generated(const FamilySamples& fs, std::string& out, size_t target);
+
   const MetricSet& m_set;
   Format m_format;
   size_t m_family = 0;
-  size_t m_sample = 0;
+  size_t m_sample = 0;                          // next stored sample of the current family
+  size_t m_part = 0;                            // next generator of the current family
+  size_t m_row = 0;                             // next row of that generator
+  bool m_meta = false;                          // HELP/TYPE of the current family written
+  size_t m_prepared = static_cast<size_t>(-1);  // the family the fragments below are for
   // The current family's fixed text around its label values: `name{l1="`, `",l2="`, ...,
-  // and the closing `"} ` (or `name ` without labels).
+  // and the closing `"} ` (or `name ` without labels); for generated samples `,l1="`, ...
   std::vector<std::string> m_fragments;
+  std::vector<std::string> m_separated;
   std::string m_close;
 };
 

@@ -278,3 +278,82 @@ TEST(MetricSet, MergedFamiliesKeepTheirLabelsAndLaterSamplesJoinThem) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+const Family k_g{"pvex_g", "G.", Type::gauge, {"node", "vmid", "dev"}};
+const std::vector<std::string> k_prefix_names{"node", "vmid"};
+
+LabelPrefix prefix(std::string_view node, std::string_view vmid) {
+  const std::string_view v[] = {node, vmid};
+  return LabelPrefix(k_prefix_names, v);
+}
+
+TEST(MetricSet, GeneratedSamplesAreCountedAndStoredOnlyWhenRead) {
+  auto prefixes = std::make_shared<std::vector<LabelPrefix>>();
+  prefixes->push_back(prefix("pve1", "100"));
+  prefixes->push_back(prefix("pve\"2", "101"));
+  MetricSet set;
+  set.add(k_g, 5, {"pve0", "99", "sda"});
+  set.add_generated(k_g, {2, [prefixes](size_t row, SampleSink& sink) {
+                            sink((*prefixes)[row], {"scsi0"}, static_cast<double>(row));
+                            if (row == 1) sink((*prefixes)[row], {"scsi1"}, 42);
+                          }});
+  EXPECT_EQ(set.series_count(), 4u);
+  EXPECT_EQ(set.families()[0]->size(), 1u);  // counting did not store them
+  EXPECT_EQ(set.families()[0]->generated.size(), 1u);
+  const FamilySamples* g = set.find("pvex_g");
+  ASSERT_NE(g, nullptr);
+  EXPECT_TRUE(g->generated.empty());
+  EXPECT_EQ(g->values, (std::vector<double>{5, 0, 1, 42}));
+  EXPECT_EQ(std::vector<std::string_view>(g->labels_of(2).begin(), g->labels_of(2).end()),
+            (std::vector<std::string_view>{"pve\"2", "101", "scsi0"}));
+  EXPECT_EQ(set.series_count(), 4u);
+  EXPECT_TRUE(set.problems().empty());
+}
+
+TEST(MetricSet, MistakesOfGeneratorsAreReported) {
+  MetricSet set;
+  set.add_generated(k_g, {1, [](size_t, SampleSink& sink) {
+                            sink(prefix("pve1", "100"), 1);  // a label short
+                            const std::vector<std::string> wrong{"vmid", "node"};
+                            const std::string_view v[] = {"100", "pve1"};
+                            sink(LabelPrefix(wrong, v), {"sda"}, 2);  // names in another order
+                            sink(prefix("pve1", "100"), {"sda"}, 3);
+                            sink(prefix("pve1", "100"), {"sda"}, 4);  // duplicate
+                          }});
+  set.add_generated(k_h, {1, [](size_t, SampleSink&) {}});
+  const std::vector<std::string> problems = set.problems();
+  ASSERT_EQ(problems.size(), 4u) << ::testing::PrintToString(problems);
+  EXPECT_EQ(problems[0], "pvex_h_seconds: generated values for a histogram");
+  EXPECT_EQ(problems[1], "pvex_g: 2 label values for 3 label names");
+  EXPECT_EQ(problems[2], "pvex_g: generated label prefix names vmid where the family has node");
+  EXPECT_EQ(problems[3], "pvex_g: duplicate series {\"pve1\",\"100\",\"sda\",}");
+  EXPECT_EQ(set.find("pvex_g")->values, (std::vector<double>{3, 4}));
+}
+
+TEST(MetricSet, MergeKeepsGeneratedSamples) {
+  MetricSet a, b;
+  a.add(k_g, 1, {"pve1", "1", "a"});
+  b.add_generated(k_g, {3, [](size_t row, SampleSink& sink) {
+                          sink(prefix("pve2", std::to_string(row)), {"b"},
+                               10.0 + static_cast<double>(row));
+                        }});
+  MetricSet c;
+  c.add_generated(k_a, {1, [](size_t, SampleSink& sink) {
+                          const std::vector<std::string> names{"node"};
+                          const std::string_view v[] = {"n"};
+                          sink(LabelPrefix(names, v), 7);
+                        }});
+  a.merge(std::move(b));
+  a.merge(std::move(c));
+  EXPECT_EQ(a.series_count(), 5u);
+  EXPECT_EQ(a.find("pvex_g")->values, (std::vector<double>{1, 10, 11, 12}));
+  EXPECT_EQ(a.find("pvex_a")->values, (std::vector<double>{7}));
+  EXPECT_TRUE(a.problems().empty());
+  EXPECT_EQ(b.series_count(), 0u);
+}
+
+}  // namespace
+}  // namespace pvex::metrics

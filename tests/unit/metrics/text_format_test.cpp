@@ -186,3 +186,141 @@ TEST(TextFormat, WriterOfAnEmptySetWritesNothing) {
 
 }  // namespace
 }  // namespace pvex::metrics
+
+namespace pvex::metrics {
+namespace {
+
+// Generated samples: a family produced at write time from a model must write exactly what the
+// same samples added one by one write.
+const Family k_guest{"pvex_test_guest_bytes", "Per guest.", Type::gauge, {"node", "vmid", "name"}};
+const Family k_drive{"pvex_test_drive_ops_total",
+                     "Per drive.",
+                     Type::counter,
+                     {"node", "vmid", "name", "device", "operation"}};
+const std::vector<std::string> k_guest_labels{"node", "vmid", "name"};
+
+struct TestGuest {
+  std::string node, vmid, name;
+  double bytes;
+  std::vector<std::pair<std::string, double>> drives;  // device, reads
+};
+
+std::vector<TestGuest> test_guests() {
+  return {{"pve1", "100", "web \"one\"\\x\nz", 1.5, {{"scsi0", 10}, {"scsi1", 11}}},
+          {"pve1", "101", "idle", std::nan(""), {}},
+          {"pve2", "102", "", 1e300, {{"virtio0", 0}}}};
+}
+
+MetricSet stored_guests() {
+  MetricSet set;
+  for (const TestGuest& g : test_guests()) {
+    set.add(k_guest, g.bytes, {g.node, g.vmid, g.name});
+    for (const auto& [dev, reads] : g.drives) {
+      set.add(k_drive, reads, {g.node, g.vmid, g.name, dev, "read"});
+      set.add(k_drive, reads * 2, {g.node, g.vmid, g.name, dev, "wr\"ite"});
+    }
+  }
+  return set;
+}
+
+struct Model {
+  std::vector<TestGuest> guests = test_guests();
+  std::vector<LabelPrefix> prefixes;
+  Model() {
+    for (const TestGuest& g : guests) {
+      const std::string_view values[] = {g.node, g.vmid, g.name};
+      prefixes.emplace_back(k_guest_labels, values);
+    }
+  }
+};
+
+MetricSet generated_guests() {
+  auto model = std::make_shared<const Model>();
+  MetricSet set;
+  set.add_generated(k_guest, {model->guests.size(), [model](size_t row, SampleSink& sink) {
+                                sink(model->prefixes[row], model->guests[row].bytes);
+                              }});
+  set.add_generated(k_drive, {model->guests.size(), [model](size_t row, SampleSink& sink) {
+                                for (const auto& [dev, reads] : model->guests[row].drives) {
+                                  sink(model->prefixes[row], {dev, "read"}, reads);
+                                  sink(model->prefixes[row], {dev, "wr\"ite"}, reads * 2);
+                                }
+                              }});
+  return set;  // the model lives on in the generators only
+}
+
+TEST(TextFormat, GeneratedSamplesWriteExactlyLikeStoredOnes) {
+  for (Format format : {Format::prometheus_text, Format::openmetrics}) {
+    std::string stored, generated;
+    write(stored_guests(), format, stored);
+    write(generated_guests(), format, generated);
+    EXPECT_EQ(generated, stored);
+  }
+  std::string text;
+  write(generated_guests(), Format::prometheus_text, text);
+  EXPECT_NE(text.find("pvex_test_guest_bytes{node=\"pve1\",vmid=\"100\",name=\"web "
+                      "\\\"one\\\"\\\\x\\nz\"} 1.5\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("pvex_test_drive_ops_total{node=\"pve2\",vmid=\"102\",name=\"\",device=\"virtio0\","
+                "operation=\"wr\\\"ite\"} 0\n"),
+      std::string::npos)
+      << text;
+}
+
+TEST(TextFormat, GeneratedFamilyWithoutSamplesWritesNoMetadata) {
+  MetricSet set;
+  set.add(k_plain, 1, {});
+  set.add_generated(k_guest, {3, [](size_t, SampleSink&) {}});
+  std::string out;
+  write(set, Format::prometheus_text, out);
+  EXPECT_EQ(out,
+            "# HELP pvex_test_up Whether it is up.\n# TYPE pvex_test_up gauge\npvex_test_up 1\n");
+}
+
+TEST(TextFormat, StoredAndGeneratedSamplesOfOneFamilyInPieces) {
+  // Stored samples first, then each generator in order; every piece size gives the same text.
+  auto model = std::make_shared<const Model>();
+  MetricSet set;
+  set.add(k_guest, 7, {"pve0", "1", "first"});
+  for (int part = 0; part < 3; ++part)
+    set.add_generated(k_guest, {model->guests.size(), [model, part](size_t row, SampleSink& sink) {
+                                  sink(model->prefixes[row], part * 10 + static_cast<double>(row));
+                                }});
+  set.add(k_plain, 1, {});
+  std::string whole;
+  write(set, Format::prometheus_text, whole);
+  EXPECT_EQ(whole.find("pvex_test_guest_bytes{node=\"pve0\",vmid=\"1\",name=\"first\"} 7\n"),
+            whole.find("# TYPE pvex_test_guest_bytes gauge\n") + 35);
+  EXPECT_NE(whole.find("name=\"\"} 22\n# HELP pvex_test_up"), std::string::npos) << whole;
+  for (size_t piece : {size_t{1}, size_t{50}, size_t{200}, whole.size()}) {
+    Writer writer(set, Format::prometheus_text);
+    std::string joined;
+    size_t calls = 0;
+    for (bool more = true; more && calls < 10000; ++calls) {
+      const size_t before = joined.size();
+      more = writer.next(joined, piece);
+      if (more) {
+        EXPECT_GE(joined.size() - before, piece);
+      }
+    }
+    EXPECT_EQ(joined, whole) << "piece " << piece;
+  }
+}
+
+TEST(TextFormat, LabelPrefixEscapesOnceAndReadsBack) {
+  const std::string_view values[] = {"pve1", "a\"b\\c\nd"};
+  const std::vector<std::string> names{"node", "name"};
+  LabelPrefix p(names, values);
+  EXPECT_EQ(p.size(), 2u);
+  EXPECT_EQ(p.text(), "node=\"pve1\",name=\"a\\\"b\\\\c\\nd\"");
+  const std::vector<std::pair<std::string, std::string>> expected{{"node", "pve1"},
+                                                                  {"name", "a\"b\\c\nd"}};
+  EXPECT_EQ(p.labels(), expected);
+  EXPECT_EQ(LabelPrefix().text(), "");
+  EXPECT_TRUE(LabelPrefix().labels().empty());
+}
+
+}  // namespace
+}  // namespace pvex::metrics
