@@ -243,123 +243,25 @@ struct Guest {
   const pve::GuestResource* resource = nullptr;
   const pve::QemuStatus* qemu = nullptr;
   const pve::LxcStatus* lxc = nullptr;
+  metrics::LabelPrefix labels;  // node, type, vmid, name: rendered once for ~60 series
 };
 
-/// Labels of one guest series: node, type, vmid, name, then `extra`.
-class Labels {
- public:
-  // The capacity never grows past 10, so spans from base() stay valid across plus() calls.
-  explicit Labels(const Guest& g) {
-    m_v.reserve(10);
-    m_v.assign({g.node, pve::to_string(g.type), g.vmid, g.name});
-  }
-  std::span<const std::string_view> base() const { return std::span(m_v).first(4); }
-  std::span<const std::string_view> plus(std::initializer_list<std::string_view> extra) {
-    m_v.resize(4);
-    m_v.insert(m_v.end(), extra);
-    return m_v;
-  }
-
- private:
-  std::vector<std::string_view> m_v;
+/// What the guest series are written from, kept alive by the set's generators until the
+/// exposition is out: the parsed answers and one row per reported guest, sorted by vmid.
+struct GuestModel {
+  std::vector<pve::NodeAnswer<std::vector<pve::QemuStatus>>> qemu;
+  std::vector<pve::NodeAnswer<std::vector<pve::LxcStatus>>> lxc;
+  std::shared_ptr<const pve::Resources> resources;
+  std::vector<Guest> guests;
+  bool per_drive = true;
+  bool per_nic = true;
 };
+
+using Value = std::optional<double>;
 
 template <class T>
-void add_opt(metrics::MetricSet& out, const Family& f, const std::optional<T>& v,
-             std::span<const std::string_view> labels, double scale = 1) {
-  if (v) out.add(f, static_cast<double>(*v) * scale, labels);
-}
-
-void add_state_set(metrics::MetricSet& out, const Family& f,
-                   std::span<const std::string_view> states, std::string_view current,
-                   Labels& labels) {
-  bool known = false;
-  for (std::string_view s : states) {
-    known = known || s == current;
-    out.add(f, s == current ? 1 : 0, labels.plus({s}));
-  }
-  if (!known) out.add(f, 1, labels.plus({current}));
-}
-
-void render_pressure(metrics::MetricSet& out, const pve::Pressure& p,
-                     std::span<const std::string_view> l) {
-  add_opt(out, k_psi_cpu_some, p.cpu_some_percent, l);
-  add_opt(out, k_psi_cpu_full, p.cpu_full_percent, l);
-  add_opt(out, k_psi_io_some, p.io_some_percent, l);
-  add_opt(out, k_psi_io_full, p.io_full_percent, l);
-  add_opt(out, k_psi_mem_some, p.memory_some_percent, l);
-  add_opt(out, k_psi_mem_full, p.memory_full_percent, l);
-}
-
-void render_qemu(metrics::MetricSet& out, const pve::QemuStatus& q, const config::GuestConfig& cfg,
-                 Labels& labels) {
-  const std::span<const std::string_view> l = labels.base();
-  add_opt(out, k_cpus, q.cpus, l);
-  add_opt(out, k_mem_size, q.maxmem_bytes, l);
-  add_opt(out, k_disk_size, q.maxdisk_bytes, l);
-  add_opt(out, k_balloon_min, q.balloon_min_bytes, l);
-  add_opt(out, k_balloon_shares, q.shares, l);
-  if (q.status != "running") return;
-  add_opt(out, k_uptime, q.uptime_seconds, l);
-  add_opt(out, k_cpu, q.cpu_ratio, l);
-  add_opt(out, k_mem_used, q.mem_bytes, l);
-  add_opt(out, k_mem_host, q.memhost_bytes, l);
-  add_opt(out, k_net_rx, q.netin_bytes, l);
-  add_opt(out, k_net_tx, q.netout_bytes, l);
-  add_opt(out, k_disk_read, q.diskread_bytes, l);
-  add_opt(out, k_disk_written, q.diskwrite_bytes, l);
-  const pve::BalloonInfo b = q.ballooninfo.value_or(pve::BalloonInfo{});
-  add_opt(out, k_balloon_actual, b.actual_bytes ? b.actual_bytes : q.balloon_bytes, l);
-  add_opt(out, k_balloon_max, b.max_mem_bytes, l);
-  add_opt(out, k_balloon_total, b.total_mem_bytes, l);
-  add_opt(out, k_balloon_free, b.free_mem_bytes ? b.free_mem_bytes : q.freemem_bytes, l);
-  add_opt(out, k_swapped_in, b.mem_swapped_in_bytes, l);
-  add_opt(out, k_swapped_out, b.mem_swapped_out_bytes, l);
-  add_opt(out, k_major_faults, b.major_page_faults, l);
-  add_opt(out, k_minor_faults, b.minor_page_faults, l);
-  add_opt(out, k_balloon_update, b.last_update_seconds, l);
-  render_pressure(out, q.pressure, l);
-  if (cfg.per_drive) {
-    for (const pve::DriveStats& d : q.blockstat) {
-      for (const DriveField& f : k_drive_fields)
-        add_opt(out, *f.family, d.*f.member, labels.plus({d.drive, f.operation}), f.scale);
-      add_opt(out, k_drive_offset, d.wr_highest_offset, labels.plus({d.drive}));
-      add_opt(out, k_drive_idle, d.idle_time_ns, labels.plus({d.drive}), 1e-9);
-    }
-  }
-  if (cfg.per_nic) {
-    for (const pve::NicStats& n : q.nics) {
-      add_opt(out, k_if_rx, n.netin_bytes, labels.plus({n.device}));
-      add_opt(out, k_if_tx, n.netout_bytes, labels.plus({n.device}));
-    }
-  }
-}
-
-void render_lxc(metrics::MetricSet& out, const pve::LxcStatus& c,
-                std::span<const std::string_view> l) {
-  add_opt(out, k_cpus, c.cpus, l);
-  add_opt(out, k_mem_size, c.maxmem_bytes, l);
-  add_opt(out, k_swap_size, c.maxswap_bytes, l);
-  add_opt(out, k_disk_size, c.maxdisk_bytes, l);
-  if (c.status != "running") return;
-  add_opt(out, k_uptime, c.uptime_seconds, l);
-  add_opt(out, k_cpu, c.cpu_ratio, l);
-  add_opt(out, k_mem_used, c.mem_bytes, l);
-  add_opt(out, k_swap_used, c.swap_bytes, l);
-  add_opt(out, k_disk_used, c.disk_bytes, l);
-  add_opt(out, k_net_rx, c.netin_bytes, l);
-  add_opt(out, k_net_tx, c.netout_bytes, l);
-  add_opt(out, k_disk_read, c.diskread_bytes, l);
-  add_opt(out, k_disk_written, c.diskwrite_bytes, l);
-  render_pressure(out, c.pressure, l);
-}
-
-/// A guest whose node did not answer: only what the inventory says about its configuration.
-void render_inventory_only(metrics::MetricSet& out, const pve::GuestResource& r,
-                           std::span<const std::string_view> l) {
-  add_opt(out, k_cpus, r.maxcpu, l);
-  add_opt(out, k_mem_size, r.maxmem_bytes, l);
-  add_opt(out, k_disk_size, r.maxdisk_bytes, l);
+Value num(const std::optional<T>& v, double scale = 1) {
+  return v ? Value(static_cast<double>(*v) * scale) : std::nullopt;
 }
 
 template <class T>
@@ -367,47 +269,314 @@ std::string_view opt_or(const std::optional<T>& v, std::string_view fallback) {
   return v ? std::string_view(*v) : fallback;
 }
 
-void render(const std::vector<Guest>& guests, const config::GuestConfig& cfg,
-            metrics::MetricSet& out) {
-  for (const Guest& g : guests) {
-    Labels labels(g);
-    const std::span<const std::string_view> l = labels.base();
-    const pve::GuestResource* r = g.resource;
-    // status
-    std::string_view status = "unknown";
-    if (g.qemu) status = opt_or(g.qemu->qmpstatus, opt_or(g.qemu->status, "unknown"));
-    if (g.lxc) status = opt_or(g.lxc->status, "unknown");
-    if (g.type == pve::GuestType::qemu)
-      add_state_set(out, k_status, k_qemu_states, status, labels);
-    else
-      add_state_set(out, k_status, k_lxc_states, status, labels);
-    // info
-    std::string_view raw_tags = g.qemu  ? opt_or(g.qemu->tags, "")
-                                : g.lxc ? opt_or(g.lxc->tags, "")
-                                        : "";
-    if (raw_tags.empty() && r) raw_tags = opt_or(r->tags, "");
-    const std::string tags = canonical_tags(raw_tags);
-    const bool is_template = g.qemu  ? g.qemu->is_template
-                             : g.lxc ? g.lxc->is_template
-                                     : (r && r->is_template.value_or(false));
-    const std::string_view pool = r ? opt_or(r->pool, "") : "";
-    const std::string_view machine = g.qemu ? opt_or(g.qemu->running_machine, "") : "";
-    const std::string_view qemu_version = g.qemu ? opt_or(g.qemu->running_qemu, "") : "";
-    out.add(k_info, 1, labels.plus({tags, is_template ? "1" : "0", pool, machine, qemu_version}));
-    if (r && r->hastate) add_state_set(out, k_ha, k_ha_states, *r->hastate, labels);
-    const std::optional<std::string> none;
-    const std::optional<std::string>& lock = g.qemu  ? g.qemu->lock
-                                             : g.lxc ? g.lxc->lock
-                                             : r     ? r->lock
-                                                     : none;
-    if (lock) out.add(k_lock, 1, labels.plus({*lock}));
-    if (g.qemu)
-      render_qemu(out, *g.qemu, cfg, labels);
-    else if (g.lxc)
-      render_lxc(out, *g.lxc, l);
-    else if (r)
-      render_inventory_only(out, *r, l);
+/// The guest's status entry when it is running (usage series exist only then).
+const pve::QemuStatus* running_qemu(const Guest& g) {
+  return g.qemu && g.qemu->status == "running" ? g.qemu : nullptr;
+}
+const pve::LxcStatus* running_lxc(const Guest& g) {
+  return g.lxc && g.lxc->status == "running" ? g.lxc : nullptr;
+}
+
+const pve::BalloonInfo k_no_balloon{};
+const pve::BalloonInfo& balloon(const pve::QemuStatus& q) {
+  return q.ballooninfo ? *q.ballooninfo : k_no_balloon;
+}
+
+/// The pressure averages of a running guest, or null.
+const pve::Pressure* pressure(const Guest& g) {
+  if (const pve::QemuStatus* q = running_qemu(g)) return &q->pressure;
+  if (const pve::LxcStatus* c = running_lxc(g)) return &c->pressure;
+  return nullptr;
+}
+
+/// One series per guest (labels node, type, vmid, name): its value, or none for this guest.
+struct Column {
+  const Family* family;
+  Value (*value)(const Guest&);
+};
+
+// In the order the families are written. A guest whose node did not answer has only what the
+// inventory says about its configuration; stopped guests only their configuration.
+const Column k_columns[] = {
+    {&k_cpus,
+     [](const Guest& g) -> Value {
+       return g.qemu ? num(g.qemu->cpus) : g.lxc ? num(g.lxc->cpus) : num(g.resource->maxcpu);
+     }},
+    {&k_mem_size,
+     [](const Guest& g) -> Value {
+       return g.qemu  ? num(g.qemu->maxmem_bytes)
+              : g.lxc ? num(g.lxc->maxmem_bytes)
+                      : num(g.resource->maxmem_bytes);
+     }},
+    {&k_swap_size,
+     [](const Guest& g) -> Value { return g.lxc ? num(g.lxc->maxswap_bytes) : Value(); }},
+    {&k_disk_size,
+     [](const Guest& g) -> Value {
+       return g.qemu  ? num(g.qemu->maxdisk_bytes)
+              : g.lxc ? num(g.lxc->maxdisk_bytes)
+                      : num(g.resource->maxdisk_bytes);
+     }},
+    {&k_balloon_min,
+     [](const Guest& g) -> Value { return g.qemu ? num(g.qemu->balloon_min_bytes) : Value(); }},
+    {&k_balloon_shares,
+     [](const Guest& g) -> Value { return g.qemu ? num(g.qemu->shares) : Value(); }},
+    {&k_uptime,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->uptime_seconds);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->uptime_seconds);
+       return {};
+     }},
+    {&k_cpu,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->cpu_ratio);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->cpu_ratio);
+       return {};
+     }},
+    {&k_mem_used,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->mem_bytes);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->mem_bytes);
+       return {};
+     }},
+    {&k_mem_host,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(q->memhost_bytes) : Value();
+     }},
+    {&k_swap_used,
+     [](const Guest& g) -> Value {
+       const pve::LxcStatus* c = running_lxc(g);
+       return c ? num(c->swap_bytes) : Value();
+     }},
+    {&k_disk_used,
+     [](const Guest& g) -> Value {
+       const pve::LxcStatus* c = running_lxc(g);
+       return c ? num(c->disk_bytes) : Value();
+     }},
+    {&k_net_rx,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->netin_bytes);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->netin_bytes);
+       return {};
+     }},
+    {&k_net_tx,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->netout_bytes);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->netout_bytes);
+       return {};
+     }},
+    {&k_disk_read,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->diskread_bytes);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->diskread_bytes);
+       return {};
+     }},
+    {&k_disk_written,
+     [](const Guest& g) -> Value {
+       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->diskwrite_bytes);
+       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->diskwrite_bytes);
+       return {};
+     }},
+    {&k_balloon_actual,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       if (!q) return {};
+       const pve::BalloonInfo& b = balloon(*q);
+       return num(b.actual_bytes ? b.actual_bytes : q->balloon_bytes);
+     }},
+    {&k_balloon_max,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).max_mem_bytes) : Value();
+     }},
+    {&k_balloon_total,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).total_mem_bytes) : Value();
+     }},
+    {&k_balloon_free,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       if (!q) return {};
+       const pve::BalloonInfo& b = balloon(*q);
+       return num(b.free_mem_bytes ? b.free_mem_bytes : q->freemem_bytes);
+     }},
+    {&k_swapped_in,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).mem_swapped_in_bytes) : Value();
+     }},
+    {&k_swapped_out,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).mem_swapped_out_bytes) : Value();
+     }},
+    {&k_major_faults,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).major_page_faults) : Value();
+     }},
+    {&k_minor_faults,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).minor_page_faults) : Value();
+     }},
+    {&k_balloon_update,
+     [](const Guest& g) -> Value {
+       const pve::QemuStatus* q = running_qemu(g);
+       return q ? num(balloon(*q).last_update_seconds) : Value();
+     }},
+    {&k_psi_cpu_some,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->cpu_some_percent : Value();
+     }},
+    {&k_psi_cpu_full,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->cpu_full_percent : Value();
+     }},
+    {&k_psi_io_some,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->io_some_percent : Value();
+     }},
+    {&k_psi_io_full,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->io_full_percent : Value();
+     }},
+    {&k_psi_mem_some,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->memory_some_percent : Value();
+     }},
+    {&k_psi_mem_full,
+     [](const Guest& g) -> Value {
+       const pve::Pressure* p = pressure(g);
+       return p ? p->memory_full_percent : Value();
+     }},
+};
+
+using Emit = void (*)(const GuestModel&, const Guest&, metrics::SampleSink&);
+
+/// A state set: one series per state, 1 for `current`, and one more for an unknown current.
+void emit_states(metrics::SampleSink& sink, const Guest& g,
+                 std::span<const std::string_view> states, std::string_view current) {
+  bool known = false;
+  for (std::string_view s : states) {
+    known = known || s == current;
+    sink(g.labels, {s}, s == current ? 1 : 0);
   }
+  if (!known) sink(g.labels, {current}, 1);
+}
+
+void emit_status(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
+  std::string_view status = "unknown";
+  if (g.qemu) status = opt_or(g.qemu->qmpstatus, opt_or(g.qemu->status, "unknown"));
+  if (g.lxc) status = opt_or(g.lxc->status, "unknown");
+  if (g.type == pve::GuestType::qemu)
+    emit_states(sink, g, k_qemu_states, status);
+  else
+    emit_states(sink, g, k_lxc_states, status);
+}
+
+void emit_info(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
+  const pve::GuestResource* r = g.resource;
+  std::string_view raw_tags = g.qemu  ? opt_or(g.qemu->tags, "")
+                              : g.lxc ? opt_or(g.lxc->tags, "")
+                                      : "";
+  if (raw_tags.empty() && r) raw_tags = opt_or(r->tags, "");
+  const std::string tags = canonical_tags(raw_tags);
+  const bool is_template = g.qemu  ? g.qemu->is_template
+                           : g.lxc ? g.lxc->is_template
+                                   : (r && r->is_template.value_or(false));
+  const std::string_view pool = r ? opt_or(r->pool, "") : "";
+  const std::string_view machine = g.qemu ? opt_or(g.qemu->running_machine, "") : "";
+  const std::string_view qemu_version = g.qemu ? opt_or(g.qemu->running_qemu, "") : "";
+  sink(g.labels, {tags, is_template ? "1" : "0", pool, machine, qemu_version}, 1);
+}
+
+void emit_ha(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
+  if (g.resource && g.resource->hastate) emit_states(sink, g, k_ha_states, *g.resource->hastate);
+}
+
+void emit_lock(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
+  const std::optional<std::string>* lock = g.qemu  ? &g.qemu->lock
+                                           : g.lxc ? &g.lxc->lock
+                                                   : &g.resource->lock;
+  if (*lock) sink(g.labels, {**lock}, 1);
+}
+
+/// The drive counters of `family` for every drive of a running VM.
+template <const Family* family>
+void emit_drive_counters(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
+  const pve::QemuStatus* q = running_qemu(g);
+  if (!q || !m.per_drive) return;
+  for (const pve::DriveStats& d : q->blockstat)
+    for (const DriveField& f : k_drive_fields)
+      if (f.family == family && d.*f.member)
+        sink(g.labels, {d.drive, f.operation}, static_cast<double>(*(d.*f.member)) * f.scale);
+}
+
+template <std::optional<uint64_t> pve::DriveStats::*member, int scale_exp>
+void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
+  const pve::QemuStatus* q = running_qemu(g);
+  if (!q || !m.per_drive) return;
+  for (const pve::DriveStats& d : q->blockstat)
+    if (d.*member)
+      sink(g.labels, {d.drive}, static_cast<double>(*(d.*member)) * (scale_exp ? 1e-9 : 1));
+}
+
+template <std::optional<uint64_t> pve::NicStats::*member>
+void emit_nic(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
+  const pve::QemuStatus* q = running_qemu(g);
+  if (!q || !m.per_nic) return;
+  for (const pve::NicStats& n : q->nics)
+    if (n.*member) sink(g.labels, {n.device}, static_cast<double>(*(n.*member)));
+}
+
+/// Families with other labels than the guest's own, or several series per guest.
+struct Series {
+  const Family* family;
+  Emit emit;
+};
+
+const Series k_leading[] = {
+    {&k_status, &emit_status}, {&k_info, &emit_info}, {&k_ha, &emit_ha}, {&k_lock, &emit_lock}};
+
+const Series k_trailing[] = {
+    {&k_drive_bytes, &emit_drive_counters<&k_drive_bytes>},
+    {&k_drive_ops, &emit_drive_counters<&k_drive_ops>},
+    {&k_drive_merged, &emit_drive_counters<&k_drive_merged>},
+    {&k_drive_failed, &emit_drive_counters<&k_drive_failed>},
+    {&k_drive_invalid, &emit_drive_counters<&k_drive_invalid>},
+    {&k_drive_time, &emit_drive_counters<&k_drive_time>},
+    {&k_drive_offset, &emit_drive_gauge<&pve::DriveStats::wr_highest_offset, 0>},
+    {&k_drive_idle, &emit_drive_gauge<&pve::DriveStats::idle_time_ns, 1>},
+    {&k_if_rx, &emit_nic<&pve::NicStats::netin_bytes>},
+    {&k_if_tx, &emit_nic<&pve::NicStats::netout_bytes>},
+};
+
+/// Adds every guest family to `out` as generated samples: nothing per series is stored, the
+/// writer reads `model` (which the generators keep alive) when the exposition goes out.
+void render(std::shared_ptr<const GuestModel> model, metrics::MetricSet& out) {
+  const size_t rows = model->guests.size();
+  auto add_series = [&](const Series& s) {
+    out.add_generated(*s.family,
+                      {rows, [model, emit = s.emit](size_t row, metrics::SampleSink& sink) {
+                         emit(*model, model->guests[row], sink);
+                       }});
+  };
+  for (const Series& s : k_leading) add_series(s);
+  for (const Column& c : k_columns) {
+    out.add_generated(*c.family,
+                      {rows, [model, value = c.value](size_t row, metrics::SampleSink& sink) {
+                         const Guest& g = model->guests[row];
+                         if (const Value v = value(g)) sink(g.labels, *v);
+                       }});
+  }
+  for (const Series& s : k_trailing) add_series(s);
 }
 
 }  // namespace
@@ -436,10 +605,14 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     paths.push_back(pve::node_path(n, "/lxc"));
   }
   (void)scrape.api().get_all(paths);
-  std::vector<pve::NodeAnswer<std::vector<pve::QemuStatus>>> qemu =
-      pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1", &pve::parse_qemu_list);
-  std::vector<pve::NodeAnswer<std::vector<pve::LxcStatus>>> lxc =
-      pve::fetch_per_node(scrape.api(), nodes, "/lxc", &pve::parse_lxc_list);
+  auto model = std::make_shared<GuestModel>();
+  model->per_drive = cfg.per_drive;
+  model->per_nic = cfg.per_nic;
+  model->qemu = pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1", &pve::parse_qemu_list);
+  model->lxc = pve::fetch_per_node(scrape.api(), nodes, "/lxc", &pve::parse_lxc_list);
+  const auto& qemu = model->qemu;
+  const auto& lxc = model->lxc;
+  if (resources) model->resources = *resources;
 
   using Key = std::pair<pve::GuestType, int64_t>;
   std::map<Key, const pve::GuestResource*> inventory;
@@ -447,7 +620,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     for (const pve::GuestResource& r : (*resources)->guests)
       inventory.emplace(Key{r.type, r.vmid}, &r);
 
-  std::vector<Guest> guests;
+  std::vector<Guest>& guests = model->guests;
   std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
   auto keep = [&](Guest&& g) {
     const pve::GuestResource* r = g.resource;
@@ -469,8 +642,15 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       answered.emplace(pve::GuestType::qemu, node);
       for (const pve::QemuStatus& q : *qemu[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::qemu, q.vmid);
-        keep(Guest{pve::GuestType::qemu, node, std::to_string(q.vmid),
-                   opt_or(q.name, r ? opt_or(r->name, "") : ""), q.vmid, r, &q, nullptr});
+        keep(Guest{pve::GuestType::qemu,
+                   node,
+                   std::to_string(q.vmid),
+                   opt_or(q.name, r ? opt_or(r->name, "") : ""),
+                   q.vmid,
+                   r,
+                   &q,
+                   nullptr,
+                   {}});
       }
     } else {
       failures.note(qemu[i].value.error());
@@ -479,8 +659,15 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       answered.emplace(pve::GuestType::lxc, node);
       for (const pve::LxcStatus& c : *lxc[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::lxc, c.vmid);
-        keep(Guest{pve::GuestType::lxc, node, std::to_string(c.vmid),
-                   opt_or(c.name, r ? opt_or(r->name, "") : ""), c.vmid, r, nullptr, &c});
+        keep(Guest{pve::GuestType::lxc,
+                   node,
+                   std::to_string(c.vmid),
+                   opt_or(c.name, r ? opt_or(r->name, "") : ""),
+                   c.vmid,
+                   r,
+                   nullptr,
+                   &c,
+                   {}});
       }
     } else {
       failures.note(lxc[i].value.error());
@@ -490,13 +677,24 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   if (resources) {
     for (const pve::GuestResource& r : (*resources)->guests) {
       if (answered.count({r.type, r.node}) != 0) continue;
-      keep(Guest{r.type, r.node, std::to_string(r.vmid), opt_or(r.name, ""), r.vmid, &r, nullptr,
-                 nullptr});
+      keep(Guest{r.type,
+                 r.node,
+                 std::to_string(r.vmid),
+                 opt_or(r.name, ""),
+                 r.vmid,
+                 &r,
+                 nullptr,
+                 nullptr,
+                 {}});
     }
   }
   std::stable_sort(guests.begin(), guests.end(),
                    [](const Guest& a, const Guest& b) { return a.id < b.id; });
-  render(guests, cfg, out);
+  for (Guest& g : guests) {
+    const std::string_view values[] = {g.node, pve::to_string(g.type), g.vmid, g.name};
+    g.labels = metrics::LabelPrefix(k_g, values);
+  }
+  render(std::move(model), out);
   return failures.result();
 }
 
