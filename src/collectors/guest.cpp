@@ -244,6 +244,7 @@ struct Guest {
   const pve::QemuStatus* qemu = nullptr;
   const pve::LxcStatus* lxc = nullptr;
   metrics::LabelPrefix labels;  // node, type, vmid, name: rendered once for ~60 series
+  bool running = false;         // status "running" (usage series exist only then)
 };
 
 /// What the guest series are written from, kept alive by the set's generators until the
@@ -271,10 +272,10 @@ std::string_view opt_or(const std::optional<T>& v, std::string_view fallback) {
 
 /// The guest's status entry when it is running (usage series exist only then).
 const pve::QemuStatus* running_qemu(const Guest& g) {
-  return g.qemu && g.qemu->status == "running" ? g.qemu : nullptr;
+  return g.running ? g.qemu : nullptr;
 }
 const pve::LxcStatus* running_lxc(const Guest& g) {
-  return g.lxc && g.lxc->status == "running" ? g.lxc : nullptr;
+  return g.running ? g.lxc : nullptr;
 }
 
 const pve::BalloonInfo k_no_balloon{};
@@ -693,6 +694,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   for (Guest& g : guests) {
     const std::string_view values[] = {g.node, pve::to_string(g.type), g.vmid, g.name};
     g.labels = metrics::LabelPrefix(k_g, values);
+    g.running = (g.qemu && g.qemu->status == "running") || (g.lxc && g.lxc->status == "running");
   }
   render(std::move(model), out);
   return failures.result();

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "util/strings.hpp"
 
@@ -39,29 +40,35 @@ Format negotiate(std::string_view accept) {
   return best_om > 0 && best_om >= best_text ? Format::openmetrics : Format::prometheus_text;
 }
 
-void append_value(double v, std::string& out) {
-  if (std::isnan(v)) {
-    out += "NaN";
-    return;
-  }
-  if (std::isinf(v)) {
-    out += v > 0 ? "+Inf" : "-Inf";
-    return;
-  }
-  char buf[32];
+namespace {
+
+constexpr size_t k_value_chars = 32;  // the longest value text, with room
+
+/// Writes `v` as append_value() does into `p` (k_value_chars available); returns the end.
+char* put_value(double v, char* p) {
+  if (std::isnan(v)) return std::copy_n("NaN", 3, p);
+  if (std::isinf(v)) return std::copy_n(v > 0 ? "+Inf" : "-Inf", 4, p);
   constexpr double k_exact_int = 9007199254740992.0;  // 2^53
-  if (v == std::trunc(v) && std::fabs(v) <= k_exact_int) {
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<int64_t>(v));
-    out.append(buf, end);
-    return;
-  }
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
+  if (v == std::trunc(v) && std::fabs(v) <= k_exact_int)
+    return std::to_chars(p, p + k_value_chars, static_cast<int64_t>(v)).ptr;
+  return std::to_chars(p, p + k_value_chars, v).ptr;
+}
+
+bool needs_escape(std::string_view v) {
+  return !std::none_of(v.begin(), v.end(),
+                       [](char c) { return c == '\\' || c == '"' || c == '\n'; });
+}
+
+}  // namespace
+
+void append_value(double v, std::string& out) {
+  char buf[k_value_chars];
+  out.append(buf, put_value(v, buf));
 }
 
 void append_escaped_label(std::string_view v, std::string& out) {
   // The common case, nothing to escape, in one append (find_first_of would memchr per char).
-  if (std::none_of(v.begin(), v.end(), [](char c) { return c == '\\' || c == '"' || c == '\n'; })) {
+  if (!needs_escape(v)) {
     out.append(v);
     return;
   }
@@ -314,6 +321,7 @@ class TextSink final : public SampleSink {
       write_metadata(m_f, m_format, m_out);
       m_meta = true;
     }
+    if (!m_f.labels.empty() && fast(prefix, extra, value)) return;
     m_out += m_f.name;
     if (!m_f.labels.empty()) {
       m_out += '{';
@@ -331,6 +339,39 @@ class TextSink final : public SampleSink {
   }
 
  private:
+  // The line put together in a stack buffer and appended once (most lines are 80-200
+  // bytes): the per-piece appends cost more than the copying. False when it does not fit or
+  // an extra value needs escaping; sample() then writes it piece by piece.
+  bool fast(const LabelPrefix& prefix, std::span<const std::string_view> extra, double value) {
+    char buf[1024];
+    const size_t k = prefix.size();
+    size_t need = m_f.name.size() + prefix.text().size() + k_value_chars + 4;
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (needs_escape(extra[i])) return false;
+      need += m_separated[k + i].size() + extra[i].size() + 1;
+    }
+    if (need > sizeof buf) return false;
+    char* p = buf;
+    auto put = [&p](std::string_view s) {
+      std::memcpy(p, s.data(), s.size());
+      p += s.size();
+    };
+    put(m_f.name);
+    *p++ = '{';
+    put(prefix.text());
+    for (size_t i = 0; i < extra.size(); ++i) {
+      put(std::string_view(m_separated[k + i]).substr(k + i == 0 ? 1 : 0));
+      put(extra[i]);
+      *p++ = '"';
+    }
+    *p++ = '}';
+    *p++ = ' ';
+    p = put_value(value, p);
+    *p++ = '\n';
+    m_out.append(buf, p);
+    return true;
+  }
+
   const Family& m_f;
   const std::vector<std::string>& m_separated;
   Format m_format;
