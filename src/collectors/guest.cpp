@@ -236,7 +236,7 @@ const DriveField k_drive_fields[] = {
 /// its full status. At least one of the three pointers is set.
 struct Guest {
   pve::GuestType type = pve::GuestType::qemu;
-  std::string_view node;  // into the node list or the inventory, alive while rendering
+  std::string_view node;  // into the model's answers or the inventory (alive as long as it)
   std::string vmid;
   std::string_view name;  // into the guest's status or inventory entry
   int64_t id = 0;
@@ -637,7 +637,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     return it == inventory.end() ? nullptr : it->second;
   };
   for (size_t i = 0; i < nodes.size(); ++i) {
-    const std::string& node = nodes[i];
+    const std::string& node = qemu[i].node;  // the model's copy: the views outlive this function
     out.add(k_node_success, qemu[i].value && lxc[i].value ? 1 : 0, {node});
     if (qemu[i].value) {
       answered.emplace(pve::GuestType::qemu, node);
