@@ -4,9 +4,9 @@
 # resident memory (VmHWM) and resident memory after each answer (VmRSS).
 #
 #   scripts/scrape-load.sh [build-dir]
-#   NODES=10 GUESTS=1000 SCRAPES=5 GZIP=0 scripts/scrape-load.sh build
+#   NODES=10 GUESTS=1000 SCRAPES=5 COMPRESS=0 scripts/scrape-load.sh build
 #
-# Environment: NODES, GUESTS (per node), SCRAPES (measured, after one warm-up), GZIP=1 (ask for
+# Environment: NODES, GUESTS (per node), SCRAPES (measured, after one warm-up), COMPRESS=1 (ask for
 # gzip like Prometheus does), EXTRA (more exporter flags, e.g. "--no-guests.per-drive").
 # Talks to loopback only; starts and stops both processes itself.
 set -euo pipefail
@@ -14,7 +14,7 @@ build=${1:-build}
 nodes=${NODES:-10}
 guests=${GUESTS:-1000}
 scrapes=${SCRAPES:-5}
-gzip=${GZIP:-0}
+gzip=${COMPRESS:-0}
 work=$(mktemp -d)
 pids=()
 cleanup() {
