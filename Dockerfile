@@ -11,7 +11,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config git \
       libcurl4-openssl-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev \
       libspdlog-dev libfmt-dev libexpected-dev zlib1g-dev libssl-dev libcrypt-dev libsystemd-dev \
-      libdeflate-dev \
+      libdeflate-dev libisal-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .

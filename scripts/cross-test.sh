@@ -37,7 +37,7 @@ qemu_of() { case $1 in arm64) echo qemu-aarch64 ;; armhf) echo qemu-arm ;; esac;
 # machine's native build at risk; the stage needs none of that.
 target_dev_pkgs=(libcurl4-openssl-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
                  libspdlog-dev libfmt-dev libexpected-dev zlib1g-dev libssl-dev libcrypt-dev
-                 libsystemd-dev libdeflate-dev)
+                 libsystemd-dev libdeflate-dev libisal-dev)
 # From the closure, the C library and compiler runtime development files stay out of the stage:
 # the cross tool chain brings its own (their runtime libraries go in, for qemu).
 skip_in_stage='^(libc6-dev|linux-libc-dev|libgcc-[0-9]+-dev|libstdc\+\+-[0-9]+-dev|libc-dev-bin|gcc-[0-9]+-base)_'

@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev libsimdjson-dev libyaml-cpp-dev libcli11-dev
   libspdlog-dev libfmt-dev libexpected-dev zlib1g-dev libssl-dev libcrypt-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libdeflate-dev
+  libdeflate-dev libisal-dev
   prometheus openssl curl python3
 )
 # Extra sets, by argument: `install-deps.sh cross` etc. add their own lists.

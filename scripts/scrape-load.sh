@@ -7,7 +7,8 @@
 #   NODES=10 GUESTS=1000 SCRAPES=5 COMPRESS=0 scripts/scrape-load.sh build
 #
 # Environment: NODES, GUESTS (per node), SCRAPES (measured, after one warm-up), COMPRESS=1 (ask for
-# gzip like Prometheus does), EXTRA (more exporter flags, e.g. "--no-guests.per-drive").
+# gzip like Prometheus does), EXTRA (more exporter flags, e.g. "--no-guests.per-drive"), KEEP (a
+# file to copy the last answer to).
 # Talks to loopback only; starts and stops both processes itself.
 set -euo pipefail
 build=${1:-build}
@@ -69,3 +70,5 @@ for i in $(seq 1 "$scrapes"); do
     "$(echo "$(status_kb VmHWM) / 1024" | bc -l)" "$(echo "$(status_kb VmRSS) / 1024" | bc -l)"
 done
 echo "series in the last answer: $( ([ "$gzip" = 1 ] && gzip -dc "$work/body" || cat "$work/body") | grep -vc '^#')"
+[ -n "${KEEP:-}" ] && cp "$work/body" "$KEEP"
+true

@@ -89,11 +89,13 @@ class Server {
   std::unique_ptr<Impl> m_impl;
 };
 
-/// gzip-compresses `data` (level 1..9); used for responses when the client accepts gzip. Level 1:
-/// metrics text still shrinks ~11x (7.1 MB -> 628 KB for 1,000 guests) at ~60 % of level 5's CPU.
+/// gzip-compresses `data` (ISA-L igzip, level 0..3; values outside are clamped); used for
+/// responses when the client accepts gzip. Level 1: the 72 MB exposition of 10,000 guests
+/// shrinks to 5.6 MB in ~45 ms of CPU (zlib's level 1: 6.0 MB in ~200 ms).
 Result<std::string> gzip(std::string_view data, int level = 1);
 
-/// Streaming gzip: feed pieces, collect the compressed output as it appears.
+/// Streaming gzip (one gzip member, so every client decodes it whole): feed pieces, collect the
+/// compressed output as it appears. Level as for gzip().
 class GzipStream {
  public:
   explicit GzipStream(int level = 1);
@@ -101,7 +103,8 @@ class GzipStream {
   GzipStream(const GzipStream&) = delete;
   GzipStream& operator=(const GzipStream&) = delete;
 
-  /// Compresses `data` (the last piece when `finish`) and appends what zlib emits to `out`.
+  /// Compresses `data` (the last piece when `finish`) and appends what the encoder emits to
+  /// `out`; after the last piece, further writes fail.
   Result<void> write(std::string_view data, bool finish, std::string& out);
 
  private:
