@@ -12,6 +12,7 @@
 
 #include "app/scrape.hpp"
 #include "collectors/collector.hpp"
+#include "http/server.hpp"
 #include "metrics/text_format.hpp"
 #include "pve/client.hpp"
 #include "pve/cluster.hpp"
@@ -234,6 +235,61 @@ void BM_ParseModels(benchmark::State& state) {
   state.counters["guests"] = static_cast<double>(guests);
 }
 
+/// The exposition alone: one native scrape of 10 nodes x state.range(0) guests collected once
+/// (untimed), then written again and again as the exporter sends it: 64 KiB pieces into one
+/// reused buffer, gzipped when state.range(1) is 1. The guest families are generated, so each
+/// iteration runs their generators over the parsed answers.
+void BM_WriteExposition(benchmark::State& state) {
+  Result<testing::SimProcess> sim = testing::SimProcess::start(
+      {"--nodes", "10", "--guests-per-node", std::to_string(state.range(0)), "--token",
+       "bench@pve!bench=secret", "--static", "--threads", "64"});
+  if (!sim) {
+    state.SkipWithError(sim.error().message.c_str());
+    return;
+  }
+  config::Config cfg;
+  cfg.api.host = sim->host();
+  cfg.api.port = sim->port();
+  cfg.api.token_id = "bench@pve!bench";
+  cfg.api.token_secret = "secret";
+  cfg.api.ca_file = sim->ca_file();
+  cfg.collectors_disable_defaults = true;
+  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"})
+    cfg.collectors[c] = true;
+  Result<std::shared_ptr<pve::Client>> client = pve::Client::create(cfg.api);
+  if (!client) {
+    state.SkipWithError(client.error().message.c_str());
+    return;
+  }
+  const auto deadline = pve::Clock::now() + std::chrono::seconds(30);
+  pve::Session session((*client)->fetcher(), deadline, cfg.api.max_in_flight);
+  collectors::Scrape scrape(cfg, &session, deadline);
+  const metrics::MetricSet set = app::run_collectors(app::enabled_collectors(cfg, true), scrape);
+  const bool gzip = state.range(1) != 0;
+  std::string piece, packed;
+  piece.reserve(128 * 1024);
+  double bytes = 0;
+  for (auto _ : state) {
+    metrics::Writer writer(set, metrics::Format::prometheus_text);
+    std::optional<http::GzipStream> gz;
+    if (gzip) gz.emplace();
+    bytes = 0;
+    for (bool more = true; more;) {
+      piece.clear();
+      more = writer.next(piece, 64 * 1024);
+      if (gz) {
+        packed.clear();
+        (void)gz->write(piece, !more, packed);
+        bytes += static_cast<double>(packed.size());
+      } else {
+        bytes += static_cast<double>(piece.size());
+      }
+    }
+  }
+  state.counters["bytes"] = bytes;
+  state.counters["series"] = static_cast<double>(set.series_count());
+}
+
 BENCHMARK(BM_FetchBodies)
     ->ArgNames({"guests_per_node"})
     ->Arg(1000)
@@ -241,6 +297,12 @@ BENCHMARK(BM_FetchBodies)
     ->UseRealTime()
     ->Iterations(10);
 BENCHMARK(BM_ParseModels)->ArgNames({"guests_per_node"})->Arg(1000)->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_WriteExposition)
+    ->ArgNames({"guests_per_node", "gzip"})
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_NativeScrape)
     ->ArgNames({"nodes", "guests_per_node", "latency_ms", "in_flight", "per_drive"})

@@ -245,6 +245,7 @@ struct Guest {
   const pve::LxcStatus* lxc = nullptr;
   metrics::LabelPrefix labels;  // node, type, vmid, name: rendered once for ~60 series
   bool running = false;         // status "running" (usage series exist only then)
+  std::string tags;             // canonical_tags() of the guest's tags
 };
 
 /// What the guest series are written from, kept alive by the set's generators until the
@@ -484,18 +485,13 @@ void emit_status(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
 
 void emit_info(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
   const pve::GuestResource* r = g.resource;
-  std::string_view raw_tags = g.qemu  ? opt_or(g.qemu->tags, "")
-                              : g.lxc ? opt_or(g.lxc->tags, "")
-                                      : "";
-  if (raw_tags.empty() && r) raw_tags = opt_or(r->tags, "");
-  const std::string tags = canonical_tags(raw_tags);
   const bool is_template = g.qemu  ? g.qemu->is_template
                            : g.lxc ? g.lxc->is_template
                                    : (r && r->is_template.value_or(false));
   const std::string_view pool = r ? opt_or(r->pool, "") : "";
   const std::string_view machine = g.qemu ? opt_or(g.qemu->running_machine, "") : "";
   const std::string_view qemu_version = g.qemu ? opt_or(g.qemu->running_qemu, "") : "";
-  sink(g.labels, {tags, is_template ? "1" : "0", pool, machine, qemu_version}, 1);
+  sink(g.labels, {g.tags, is_template ? "1" : "0", pool, machine, qemu_version}, 1);
 }
 
 void emit_ha(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
@@ -509,14 +505,24 @@ void emit_lock(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
   if (*lock) sink(g.labels, {**lock}, 1);
 }
 
+/// The rows of k_drive_fields that feed `family` (they are next to each other).
+std::span<const DriveField> drive_fields_of(const Family* family) {
+  const DriveField* first = std::find_if(std::begin(k_drive_fields), std::end(k_drive_fields),
+                                         [&](const DriveField& f) { return f.family == family; });
+  const DriveField* last = std::find_if(first, std::end(k_drive_fields),
+                                        [&](const DriveField& f) { return f.family != family; });
+  return {first, last};
+}
+
 /// The drive counters of `family` for every drive of a running VM.
 template <const Family* family>
 void emit_drive_counters(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
+  static const std::span<const DriveField> k_fields = drive_fields_of(family);
   const pve::QemuStatus* q = running_qemu(g);
   if (!q || !m.per_drive) return;
   for (const pve::DriveStats& d : q->blockstat)
-    for (const DriveField& f : k_drive_fields)
-      if (f.family == family && d.*f.member)
+    for (const DriveField& f : k_fields)
+      if (d.*f.member)
         sink(g.labels, {d.drive, f.operation}, static_cast<double>(*(d.*f.member)) * f.scale);
 }
 
@@ -623,14 +629,23 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
 
   std::vector<Guest>& guests = model->guests;
   std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
-  auto keep = [&](Guest&& g) {
-    const pve::GuestResource* r = g.resource;
-    std::string_view tags = g.qemu  ? opt_or(g.qemu->tags, "")
-                            : g.lxc ? opt_or(g.lxc->tags, "")
-                                    : "";
+  // A guest from its status entry (q or c; none when its node did not answer) and inventory
+  // entry (r), if the filter lets it through.
+  auto keep = [&](pve::GuestType type, std::string_view node, int64_t vmid, std::string_view name,
+                  const pve::GuestResource* r, const pve::QemuStatus* q, const pve::LxcStatus* c) {
+    std::string_view tags = q ? opt_or(q->tags, "") : c ? opt_or(c->tags, "") : "";
     if (tags.empty() && r) tags = opt_or(r->tags, "");
-    if (filter->keeps({g.node, g.name, tags, r ? opt_or(r->pool, "") : ""}))
-      guests.push_back(std::move(g));
+    if (!filter->keeps({node, name, tags, r ? opt_or(r->pool, "") : ""})) return;
+    Guest& g = guests.emplace_back();
+    g.type = type;
+    g.node = node;
+    g.vmid = std::to_string(vmid);
+    g.name = name;
+    g.id = vmid;
+    g.resource = r;
+    g.qemu = q;
+    g.lxc = c;
+    g.tags = canonical_tags(tags);
   };
   auto lookup = [&](pve::GuestType t, int64_t vmid) -> const pve::GuestResource* {
     auto it = inventory.find(Key{t, vmid});
@@ -643,15 +658,8 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       answered.emplace(pve::GuestType::qemu, node);
       for (const pve::QemuStatus& q : *qemu[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::qemu, q.vmid);
-        keep(Guest{pve::GuestType::qemu,
-                   node,
-                   std::to_string(q.vmid),
-                   opt_or(q.name, r ? opt_or(r->name, "") : ""),
-                   q.vmid,
-                   r,
-                   &q,
-                   nullptr,
-                   {}});
+        keep(pve::GuestType::qemu, node, q.vmid, opt_or(q.name, r ? opt_or(r->name, "") : ""), r,
+             &q, nullptr);
       }
     } else {
       failures.note(qemu[i].value.error());
@@ -660,15 +668,8 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       answered.emplace(pve::GuestType::lxc, node);
       for (const pve::LxcStatus& c : *lxc[i].value) {
         const pve::GuestResource* r = lookup(pve::GuestType::lxc, c.vmid);
-        keep(Guest{pve::GuestType::lxc,
-                   node,
-                   std::to_string(c.vmid),
-                   opt_or(c.name, r ? opt_or(r->name, "") : ""),
-                   c.vmid,
-                   r,
-                   nullptr,
-                   &c,
-                   {}});
+        keep(pve::GuestType::lxc, node, c.vmid, opt_or(c.name, r ? opt_or(r->name, "") : ""), r,
+             nullptr, &c);
       }
     } else {
       failures.note(lxc[i].value.error());
@@ -678,15 +679,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   if (resources) {
     for (const pve::GuestResource& r : (*resources)->guests) {
       if (answered.count({r.type, r.node}) != 0) continue;
-      keep(Guest{r.type,
-                 r.node,
-                 std::to_string(r.vmid),
-                 opt_or(r.name, ""),
-                 r.vmid,
-                 &r,
-                 nullptr,
-                 nullptr,
-                 {}});
+      keep(r.type, r.node, r.vmid, opt_or(r.name, ""), &r, nullptr, nullptr);
     }
   }
   std::stable_sort(guests.begin(), guests.end(),
