@@ -1,5 +1,7 @@
 // collectors/guest.cpp: every QEMU VM and LXC container: status, usage, balloon, drives, NICs.
 #include <algorithm>
+#include <array>
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
@@ -232,232 +234,239 @@ const DriveField k_drive_fields[] = {
     {&pve::DriveStats::zone_append_total_time_ns, &k_drive_time, "zone_append", 1e-9},
 };
 
-/// One guest as the render step sees it: its inventory entry and, when its node answered,
-/// its full status. At least one of the three pointers is set.
-struct Guest {
-  pve::GuestType type = pve::GuestType::qemu;
-  std::string_view node;  // into the model's answers or the inventory (alive as long as it)
-  std::string vmid;
-  std::string_view name;  // into the guest's status or inventory entry
-  int64_t id = 0;
-  const pve::GuestResource* resource = nullptr;
-  const pve::QemuStatus* qemu = nullptr;
-  const pve::LxcStatus* lxc = nullptr;
-  metrics::LabelPrefix labels;  // node, type, vmid, name: rendered once for ~60 series
-  bool running = false;         // status "running" (usage series exist only then)
-  std::string tags;             // canonical_tags() of the guest's tags
+/// The per-guest values, one slot per single-series family (labels node, type, vmid, name).
+enum Slot : uint8_t {
+  s_cpus,
+  s_mem_size,
+  s_swap_size,
+  s_disk_size,
+  s_balloon_min,
+  s_balloon_shares,
+  s_uptime,
+  s_cpu,
+  s_mem_used,
+  s_mem_host,
+  s_swap_used,
+  s_disk_used,
+  s_net_rx,
+  s_net_tx,
+  s_disk_read,
+  s_disk_written,
+  s_balloon_actual,
+  s_balloon_max,
+  s_balloon_total,
+  s_balloon_free,
+  s_swapped_in,
+  s_swapped_out,
+  s_major_faults,
+  s_minor_faults,
+  s_balloon_update,
+  s_psi_cpu_some,
+  s_psi_cpu_full,
+  s_psi_io_some,
+  s_psi_io_full,
+  s_psi_mem_some,
+  s_psi_mem_full,
+  k_slots
 };
 
-/// What the guest series are written from, kept alive by the set's generators until the
-/// exposition is out: the parsed answers and one row per reported guest, sorted by vmid.
-struct GuestModel {
-  std::vector<pve::NodeAnswer<std::vector<pve::QemuStatus>>> qemu;
-  std::vector<pve::NodeAnswer<std::vector<pve::LxcStatus>>> lxc;
-  std::shared_ptr<const pve::Resources> resources;
-  std::vector<Guest> guests;
-  bool per_drive = true;
-  bool per_nic = true;
+// The families of the slots, in the order they are written (slot order).
+const Family* const k_slot_families[k_slots] = {
+    &k_cpus,           &k_mem_size,       &k_swap_size,    &k_disk_size,     &k_balloon_min,
+    &k_balloon_shares, &k_uptime,         &k_cpu,          &k_mem_used,      &k_mem_host,
+    &k_swap_used,      &k_disk_used,      &k_net_rx,       &k_net_tx,        &k_disk_read,
+    &k_disk_written,   &k_balloon_actual, &k_balloon_max,  &k_balloon_total, &k_balloon_free,
+    &k_swapped_in,     &k_swapped_out,    &k_major_faults, &k_minor_faults,  &k_balloon_update,
+    &k_psi_cpu_some,   &k_psi_cpu_full,   &k_psi_io_some,  &k_psi_io_full,   &k_psi_mem_some,
+    &k_psi_mem_full};
+
+/// Up to 64 optional values in a fixed array: what a render row keeps instead of the model's
+/// optionals (a third of the size, and the scale applied once).
+template <size_t N>
+struct Values {
+  std::array<double, N> v{};
+  uint64_t present = 0;
+
+  template <class T>
+  void set(size_t i, const std::optional<T>& value, double scale = 1) {
+    if (!value) return;
+    v[i] = static_cast<double>(*value) * scale;
+    present |= uint64_t{1} << i;
+  }
+  bool has(size_t i) const { return (present >> i) & 1; }
 };
 
-using Value = std::optional<double>;
+constexpr size_t k_drive_values = std::size(k_drive_fields) + 2;  // + highest offset, idle time
 
-template <class T>
-Value num(const std::optional<T>& v, double scale = 1) {
-  return v ? Value(static_cast<double>(*v) * scale) : std::nullopt;
-}
+struct DriveRow {
+  std::string device;
+  Values<k_drive_values> values;  // k_drive_fields order, then offset, then idle
+};
+
+struct NicRow {
+  std::string device;
+  Values<2> values;  // received, sent
+};
+
+/// One guest's status entry (a QEMU or LXC list element, or the inventory entry of a guest whose
+/// node did not answer) reduced to what its series need. Usage values are set only while it
+/// runs, so stopped guests get configuration only, never zeros pretending to be usage.
+struct StatusRow {
+  int64_t vmid = 0;
+  std::optional<std::string> name;
+  std::string state;  // the status family's current state (QEMU: qmpstatus, else status)
+  std::string raw_tags;
+  bool is_template = false;
+  std::optional<std::string> lock;
+  std::string machine, qemu_version;  // running QEMU only
+  Values<k_slots> values;
+  std::vector<DriveRow> drives;  // running QEMU only
+  std::vector<NicRow> nics;      // running QEMU only
+};
 
 template <class T>
 std::string_view opt_or(const std::optional<T>& v, std::string_view fallback) {
   return v ? std::string_view(*v) : fallback;
 }
 
-/// The guest's status entry when it is running (usage series exist only then).
-const pve::QemuStatus* running_qemu(const Guest& g) {
-  return g.running ? g.qemu : nullptr;
-}
-const pve::LxcStatus* running_lxc(const Guest& g) {
-  return g.running ? g.lxc : nullptr;
-}
-
-const pve::BalloonInfo k_no_balloon{};
-const pve::BalloonInfo& balloon(const pve::QemuStatus& q) {
-  return q.ballooninfo ? *q.ballooninfo : k_no_balloon;
+void set_pressure(Values<k_slots>& v, const pve::Pressure& p) {
+  v.set(s_psi_cpu_some, p.cpu_some_percent);
+  v.set(s_psi_cpu_full, p.cpu_full_percent);
+  v.set(s_psi_io_some, p.io_some_percent);
+  v.set(s_psi_io_full, p.io_full_percent);
+  v.set(s_psi_mem_some, p.memory_some_percent);
+  v.set(s_psi_mem_full, p.memory_full_percent);
 }
 
-/// The pressure averages of a running guest, or null.
-const pve::Pressure* pressure(const Guest& g) {
-  if (const pve::QemuStatus* q = running_qemu(g)) return &q->pressure;
-  if (const pve::LxcStatus* c = running_lxc(g)) return &c->pressure;
-  return nullptr;
+StatusRow qemu_row(pve::QemuStatus&& q) {
+  StatusRow r;
+  r.vmid = q.vmid;
+  r.name = std::move(q.name);
+  r.state = opt_or(q.qmpstatus, opt_or(q.status, "unknown"));
+  r.raw_tags = opt_or(q.tags, "");
+  r.is_template = q.is_template;
+  r.lock = std::move(q.lock);
+  r.machine = opt_or(q.running_machine, "");
+  r.qemu_version = opt_or(q.running_qemu, "");
+  Values<k_slots>& v = r.values;
+  v.set(s_cpus, q.cpus);
+  v.set(s_mem_size, q.maxmem_bytes);
+  v.set(s_disk_size, q.maxdisk_bytes);
+  v.set(s_balloon_min, q.balloon_min_bytes);
+  v.set(s_balloon_shares, q.shares);
+  if (q.status != "running") return r;
+  v.set(s_uptime, q.uptime_seconds);
+  v.set(s_cpu, q.cpu_ratio);
+  v.set(s_mem_used, q.mem_bytes);
+  v.set(s_mem_host, q.memhost_bytes);
+  v.set(s_net_rx, q.netin_bytes);
+  v.set(s_net_tx, q.netout_bytes);
+  v.set(s_disk_read, q.diskread_bytes);
+  v.set(s_disk_written, q.diskwrite_bytes);
+  const pve::BalloonInfo b = q.ballooninfo.value_or(pve::BalloonInfo{});
+  v.set(s_balloon_actual, b.actual_bytes ? b.actual_bytes : q.balloon_bytes);
+  v.set(s_balloon_max, b.max_mem_bytes);
+  v.set(s_balloon_total, b.total_mem_bytes);
+  v.set(s_balloon_free, b.free_mem_bytes ? b.free_mem_bytes : q.freemem_bytes);
+  v.set(s_swapped_in, b.mem_swapped_in_bytes);
+  v.set(s_swapped_out, b.mem_swapped_out_bytes);
+  v.set(s_major_faults, b.major_page_faults);
+  v.set(s_minor_faults, b.minor_page_faults);
+  v.set(s_balloon_update, b.last_update_seconds);
+  set_pressure(v, q.pressure);
+  r.drives.reserve(q.blockstat.size());
+  for (pve::DriveStats& d : q.blockstat) {
+    DriveRow& row = r.drives.emplace_back();
+    row.device = std::move(d.drive);
+    for (size_t i = 0; i < std::size(k_drive_fields); ++i)
+      row.values.set(i, d.*k_drive_fields[i].member, k_drive_fields[i].scale);
+    row.values.set(k_drive_values - 2, d.wr_highest_offset);
+    row.values.set(k_drive_values - 1, d.idle_time_ns, 1e-9);
+  }
+  r.nics.reserve(q.nics.size());
+  for (pve::NicStats& n : q.nics) {
+    NicRow& row = r.nics.emplace_back();
+    row.device = std::move(n.device);
+    row.values.set(0, n.netin_bytes);
+    row.values.set(1, n.netout_bytes);
+  }
+  return r;
 }
 
-/// One series per guest (labels node, type, vmid, name): its value, or none for this guest.
-struct Column {
-  const Family* family;
-  Value (*value)(const Guest&);
+StatusRow lxc_row(pve::LxcStatus&& c) {
+  StatusRow r;
+  r.vmid = c.vmid;
+  r.name = std::move(c.name);
+  r.state = opt_or(c.status, "unknown");
+  r.raw_tags = opt_or(c.tags, "");
+  r.is_template = c.is_template;
+  r.lock = std::move(c.lock);
+  Values<k_slots>& v = r.values;
+  v.set(s_cpus, c.cpus);
+  v.set(s_mem_size, c.maxmem_bytes);
+  v.set(s_swap_size, c.maxswap_bytes);
+  v.set(s_disk_size, c.maxdisk_bytes);
+  if (c.status != "running") return r;
+  v.set(s_uptime, c.uptime_seconds);
+  v.set(s_cpu, c.cpu_ratio);
+  v.set(s_mem_used, c.mem_bytes);
+  v.set(s_swap_used, c.swap_bytes);
+  v.set(s_disk_used, c.disk_bytes);
+  v.set(s_net_rx, c.netin_bytes);
+  v.set(s_net_tx, c.netout_bytes);
+  v.set(s_disk_read, c.diskread_bytes);
+  v.set(s_disk_written, c.diskwrite_bytes);
+  set_pressure(v, c.pressure);
+  return r;
+}
+
+/// A guest whose node did not answer: only what the inventory says about its configuration.
+StatusRow inventory_row(const pve::GuestResource& g) {
+  StatusRow r;
+  r.vmid = g.vmid;
+  r.name = g.name;
+  r.state = "unknown";
+  r.raw_tags = opt_or(g.tags, "");
+  r.is_template = g.is_template.value_or(false);
+  r.lock = g.lock;
+  r.values.set(s_cpus, g.maxcpu);
+  r.values.set(s_mem_size, g.maxmem_bytes);
+  r.values.set(s_disk_size, g.maxdisk_bytes);
+  return r;
+}
+
+// The parsers the session runs on each node's answer: the model, then straight to render rows,
+// so a node's full model lives only while its own rows are made.
+template <class Status, Result<std::vector<Status>> (*parse)(std::string_view),
+          StatusRow (*to_row)(Status&&)>
+Result<std::vector<StatusRow>> parse_rows(std::string_view json) {
+  Result<std::vector<Status>> list = parse(json);
+  if (!list) return fail(list.error());
+  std::vector<StatusRow> rows;
+  rows.reserve(list->size());
+  for (Status& s : *list) rows.push_back(to_row(std::move(s)));
+  return rows;
+}
+
+/// One reported guest: its status row and what the inventory adds (pool, HA state).
+struct Guest {
+  pve::GuestType type = pve::GuestType::qemu;
+  int64_t id = 0;
+  const StatusRow* row = nullptr;  // in the model
+  metrics::LabelPrefix labels;     // node, type, vmid, name: rendered once for ~60 series
+  std::string tags;                // canonical_tags() of the guest's tags
+  std::string pool;
+  std::optional<std::string> hastate;
 };
 
-// In the order the families are written. A guest whose node did not answer has only what the
-// inventory says about its configuration; stopped guests only their configuration.
-const Column k_columns[] = {
-    {&k_cpus,
-     [](const Guest& g) -> Value {
-       return g.qemu ? num(g.qemu->cpus) : g.lxc ? num(g.lxc->cpus) : num(g.resource->maxcpu);
-     }},
-    {&k_mem_size,
-     [](const Guest& g) -> Value {
-       return g.qemu  ? num(g.qemu->maxmem_bytes)
-              : g.lxc ? num(g.lxc->maxmem_bytes)
-                      : num(g.resource->maxmem_bytes);
-     }},
-    {&k_swap_size,
-     [](const Guest& g) -> Value { return g.lxc ? num(g.lxc->maxswap_bytes) : Value(); }},
-    {&k_disk_size,
-     [](const Guest& g) -> Value {
-       return g.qemu  ? num(g.qemu->maxdisk_bytes)
-              : g.lxc ? num(g.lxc->maxdisk_bytes)
-                      : num(g.resource->maxdisk_bytes);
-     }},
-    {&k_balloon_min,
-     [](const Guest& g) -> Value { return g.qemu ? num(g.qemu->balloon_min_bytes) : Value(); }},
-    {&k_balloon_shares,
-     [](const Guest& g) -> Value { return g.qemu ? num(g.qemu->shares) : Value(); }},
-    {&k_uptime,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->uptime_seconds);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->uptime_seconds);
-       return {};
-     }},
-    {&k_cpu,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->cpu_ratio);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->cpu_ratio);
-       return {};
-     }},
-    {&k_mem_used,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->mem_bytes);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->mem_bytes);
-       return {};
-     }},
-    {&k_mem_host,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(q->memhost_bytes) : Value();
-     }},
-    {&k_swap_used,
-     [](const Guest& g) -> Value {
-       const pve::LxcStatus* c = running_lxc(g);
-       return c ? num(c->swap_bytes) : Value();
-     }},
-    {&k_disk_used,
-     [](const Guest& g) -> Value {
-       const pve::LxcStatus* c = running_lxc(g);
-       return c ? num(c->disk_bytes) : Value();
-     }},
-    {&k_net_rx,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->netin_bytes);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->netin_bytes);
-       return {};
-     }},
-    {&k_net_tx,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->netout_bytes);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->netout_bytes);
-       return {};
-     }},
-    {&k_disk_read,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->diskread_bytes);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->diskread_bytes);
-       return {};
-     }},
-    {&k_disk_written,
-     [](const Guest& g) -> Value {
-       if (const pve::QemuStatus* q = running_qemu(g)) return num(q->diskwrite_bytes);
-       if (const pve::LxcStatus* c = running_lxc(g)) return num(c->diskwrite_bytes);
-       return {};
-     }},
-    {&k_balloon_actual,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       if (!q) return {};
-       const pve::BalloonInfo& b = balloon(*q);
-       return num(b.actual_bytes ? b.actual_bytes : q->balloon_bytes);
-     }},
-    {&k_balloon_max,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).max_mem_bytes) : Value();
-     }},
-    {&k_balloon_total,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).total_mem_bytes) : Value();
-     }},
-    {&k_balloon_free,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       if (!q) return {};
-       const pve::BalloonInfo& b = balloon(*q);
-       return num(b.free_mem_bytes ? b.free_mem_bytes : q->freemem_bytes);
-     }},
-    {&k_swapped_in,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).mem_swapped_in_bytes) : Value();
-     }},
-    {&k_swapped_out,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).mem_swapped_out_bytes) : Value();
-     }},
-    {&k_major_faults,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).major_page_faults) : Value();
-     }},
-    {&k_minor_faults,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).minor_page_faults) : Value();
-     }},
-    {&k_balloon_update,
-     [](const Guest& g) -> Value {
-       const pve::QemuStatus* q = running_qemu(g);
-       return q ? num(balloon(*q).last_update_seconds) : Value();
-     }},
-    {&k_psi_cpu_some,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->cpu_some_percent : Value();
-     }},
-    {&k_psi_cpu_full,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->cpu_full_percent : Value();
-     }},
-    {&k_psi_io_some,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->io_some_percent : Value();
-     }},
-    {&k_psi_io_full,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->io_full_percent : Value();
-     }},
-    {&k_psi_mem_some,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->memory_some_percent : Value();
-     }},
-    {&k_psi_mem_full,
-     [](const Guest& g) -> Value {
-       const pve::Pressure* p = pressure(g);
-       return p ? p->memory_full_percent : Value();
-     }},
+/// What the guest series are written from, kept alive by the set's generators until the
+/// exposition is out.
+struct GuestModel {
+  std::vector<pve::NodeAnswer<std::vector<StatusRow>>> qemu, lxc;
+  std::deque<StatusRow> inventory_only;  // guests of nodes that did not answer
+  std::vector<Guest> guests;             // sorted by vmid
+  bool per_drive = true;
+  bool per_nic = true;
 };
 
 using Emit = void (*)(const GuestModel&, const Guest&, metrics::SampleSink&);
@@ -474,73 +483,56 @@ void emit_states(metrics::SampleSink& sink, const Guest& g,
 }
 
 void emit_status(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
-  std::string_view status = "unknown";
-  if (g.qemu) status = opt_or(g.qemu->qmpstatus, opt_or(g.qemu->status, "unknown"));
-  if (g.lxc) status = opt_or(g.lxc->status, "unknown");
   if (g.type == pve::GuestType::qemu)
-    emit_states(sink, g, k_qemu_states, status);
+    emit_states(sink, g, k_qemu_states, g.row->state);
   else
-    emit_states(sink, g, k_lxc_states, status);
+    emit_states(sink, g, k_lxc_states, g.row->state);
 }
 
 void emit_info(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
-  const pve::GuestResource* r = g.resource;
-  const bool is_template = g.qemu  ? g.qemu->is_template
-                           : g.lxc ? g.lxc->is_template
-                                   : (r && r->is_template.value_or(false));
-  const std::string_view pool = r ? opt_or(r->pool, "") : "";
-  const std::string_view machine = g.qemu ? opt_or(g.qemu->running_machine, "") : "";
-  const std::string_view qemu_version = g.qemu ? opt_or(g.qemu->running_qemu, "") : "";
-  sink(g.labels, {g.tags, is_template ? "1" : "0", pool, machine, qemu_version}, 1);
+  sink(g.labels,
+       {g.tags, g.row->is_template ? "1" : "0", g.pool, g.row->machine, g.row->qemu_version}, 1);
 }
 
 void emit_ha(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
-  if (g.resource && g.resource->hastate) emit_states(sink, g, k_ha_states, *g.resource->hastate);
+  if (g.hastate) emit_states(sink, g, k_ha_states, *g.hastate);
 }
 
 void emit_lock(const GuestModel&, const Guest& g, metrics::SampleSink& sink) {
-  const std::optional<std::string>* lock = g.qemu  ? &g.qemu->lock
-                                           : g.lxc ? &g.lxc->lock
-                                                   : &g.resource->lock;
-  if (*lock) sink(g.labels, {**lock}, 1);
+  if (g.row->lock) sink(g.labels, {*g.row->lock}, 1);
 }
 
 /// The rows of k_drive_fields that feed `family` (they are next to each other).
-std::span<const DriveField> drive_fields_of(const Family* family) {
-  const DriveField* first = std::find_if(std::begin(k_drive_fields), std::end(k_drive_fields),
-                                         [&](const DriveField& f) { return f.family == family; });
-  const DriveField* last = std::find_if(first, std::end(k_drive_fields),
-                                        [&](const DriveField& f) { return f.family != family; });
+std::pair<size_t, size_t> drive_fields_of(const Family* family) {
+  size_t first = 0;
+  while (first < std::size(k_drive_fields) && k_drive_fields[first].family != family) ++first;
+  size_t last = first;
+  while (last < std::size(k_drive_fields) && k_drive_fields[last].family == family) ++last;
   return {first, last};
 }
 
 /// The drive counters of `family` for every drive of a running VM.
 template <const Family* family>
 void emit_drive_counters(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
-  static const std::span<const DriveField> k_fields = drive_fields_of(family);
-  const pve::QemuStatus* q = running_qemu(g);
-  if (!q || !m.per_drive) return;
-  for (const pve::DriveStats& d : q->blockstat)
-    for (const DriveField& f : k_fields)
-      if (d.*f.member)
-        sink(g.labels, {d.drive, f.operation}, static_cast<double>(*(d.*f.member)) * f.scale);
+  static const std::pair<size_t, size_t> k_range = drive_fields_of(family);
+  if (!m.per_drive) return;
+  for (const DriveRow& d : g.row->drives)
+    for (size_t i = k_range.first; i < k_range.second; ++i)
+      if (d.values.has(i)) sink(g.labels, {d.device, k_drive_fields[i].operation}, d.values.v[i]);
 }
 
-template <std::optional<uint64_t> pve::DriveStats::*member, int scale_exp>
+template <size_t index>
 void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
-  const pve::QemuStatus* q = running_qemu(g);
-  if (!q || !m.per_drive) return;
-  for (const pve::DriveStats& d : q->blockstat)
-    if (d.*member)
-      sink(g.labels, {d.drive}, static_cast<double>(*(d.*member)) * (scale_exp ? 1e-9 : 1));
+  if (!m.per_drive) return;
+  for (const DriveRow& d : g.row->drives)
+    if (d.values.has(index)) sink(g.labels, {d.device}, d.values.v[index]);
 }
 
-template <std::optional<uint64_t> pve::NicStats::*member>
+template <size_t index>
 void emit_nic(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
-  const pve::QemuStatus* q = running_qemu(g);
-  if (!q || !m.per_nic) return;
-  for (const pve::NicStats& n : q->nics)
-    if (n.*member) sink(g.labels, {n.device}, static_cast<double>(*(n.*member)));
+  if (!m.per_nic) return;
+  for (const NicRow& n : g.row->nics)
+    if (n.values.has(index)) sink(g.labels, {n.device}, n.values.v[index]);
 }
 
 /// Families with other labels than the guest's own, or several series per guest.
@@ -559,10 +551,10 @@ const Series k_trailing[] = {
     {&k_drive_failed, &emit_drive_counters<&k_drive_failed>},
     {&k_drive_invalid, &emit_drive_counters<&k_drive_invalid>},
     {&k_drive_time, &emit_drive_counters<&k_drive_time>},
-    {&k_drive_offset, &emit_drive_gauge<&pve::DriveStats::wr_highest_offset, 0>},
-    {&k_drive_idle, &emit_drive_gauge<&pve::DriveStats::idle_time_ns, 1>},
-    {&k_if_rx, &emit_nic<&pve::NicStats::netin_bytes>},
-    {&k_if_tx, &emit_nic<&pve::NicStats::netout_bytes>},
+    {&k_drive_offset, &emit_drive_gauge<k_drive_values - 2>},
+    {&k_drive_idle, &emit_drive_gauge<k_drive_values - 1>},
+    {&k_if_rx, &emit_nic<0>},
+    {&k_if_tx, &emit_nic<1>},
 };
 
 /// Adds every guest family to `out` as generated samples: nothing per series is stored, the
@@ -576,11 +568,11 @@ void render(std::shared_ptr<const GuestModel> model, metrics::MetricSet& out) {
                        }});
   };
   for (const Series& s : k_leading) add_series(s);
-  for (const Column& c : k_columns) {
-    out.add_generated(*c.family,
-                      {rows, [model, value = c.value](size_t row, metrics::SampleSink& sink) {
+  for (size_t slot = 0; slot < k_slots; ++slot) {
+    out.add_generated(*k_slot_families[slot],
+                      {rows, [model, slot](size_t row, metrics::SampleSink& sink) {
                          const Guest& g = model->guests[row];
-                         if (const Value v = value(g)) sink(g.labels, *v);
+                         if (g.row->values.has(slot)) sink(g.labels, g.row->values.v[slot]);
                        }});
   }
   for (const Series& s : k_trailing) add_series(s);
@@ -615,11 +607,10 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   auto model = std::make_shared<GuestModel>();
   model->per_drive = cfg.per_drive;
   model->per_nic = cfg.per_nic;
-  model->qemu = pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1", &pve::parse_qemu_list);
-  model->lxc = pve::fetch_per_node(scrape.api(), nodes, "/lxc", &pve::parse_lxc_list);
-  const auto& qemu = model->qemu;
-  const auto& lxc = model->lxc;
-  if (resources) model->resources = *resources;
+  model->qemu = pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1",
+                                    &parse_rows<pve::QemuStatus, &pve::parse_qemu_list, &qemu_row>);
+  model->lxc = pve::fetch_per_node(scrape.api(), nodes, "/lxc",
+                                   &parse_rows<pve::LxcStatus, &pve::parse_lxc_list, &lxc_row>);
 
   using Key = std::pair<pve::GuestType, int64_t>;
   std::map<Key, const pve::GuestResource*> inventory;
@@ -628,67 +619,59 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
       inventory.emplace(Key{r.type, r.vmid}, &r);
 
   std::vector<Guest>& guests = model->guests;
-  std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
-  // A guest from its status entry (q or c; none when its node did not answer) and inventory
-  // entry (r), if the filter lets it through.
-  auto keep = [&](pve::GuestType type, std::string_view node, int64_t vmid, std::string_view name,
-                  const pve::GuestResource* r, const pve::QemuStatus* q, const pve::LxcStatus* c) {
-    std::string_view tags = q ? opt_or(q->tags, "") : c ? opt_or(c->tags, "") : "";
+  // A guest from its status row and inventory entry (r), if the filter lets it through.
+  auto keep = [&](pve::GuestType type, std::string_view node, const StatusRow& row,
+                  const pve::GuestResource* r) {
+    std::string_view tags = row.raw_tags;
     if (tags.empty() && r) tags = opt_or(r->tags, "");
-    if (!filter->keeps({node, name, tags, r ? opt_or(r->pool, "") : ""})) return;
+    const std::string_view name = opt_or(row.name, r ? opt_or(r->name, "") : "");
+    const std::string_view pool = r ? opt_or(r->pool, "") : "";
+    if (!filter->keeps({node, name, tags, pool})) return;
     Guest& g = guests.emplace_back();
     g.type = type;
-    g.node = node;
-    g.vmid = std::to_string(vmid);
-    g.name = name;
-    g.id = vmid;
-    g.resource = r;
-    g.qemu = q;
-    g.lxc = c;
+    g.id = row.vmid;
+    g.row = &row;
+    const std::string vmid = std::to_string(row.vmid);
+    const std::string_view values[] = {node, pve::to_string(type), vmid, name};
+    g.labels = metrics::LabelPrefix(k_g, values);
     g.tags = canonical_tags(tags);
+    g.pool = pool;
+    if (r) g.hastate = r->hastate;
   };
   auto lookup = [&](pve::GuestType t, int64_t vmid) -> const pve::GuestResource* {
     auto it = inventory.find(Key{t, vmid});
     return it == inventory.end() ? nullptr : it->second;
   };
+  std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
   for (size_t i = 0; i < nodes.size(); ++i) {
-    const std::string& node = qemu[i].node;  // the model's copy: the views outlive this function
-    out.add(k_node_success, qemu[i].value && lxc[i].value ? 1 : 0, {node});
-    if (qemu[i].value) {
+    const std::string& node = nodes[i];
+    const auto& qemu = model->qemu[i].value;
+    const auto& lxc = model->lxc[i].value;
+    out.add(k_node_success, qemu && lxc ? 1 : 0, {node});
+    if (qemu) {
       answered.emplace(pve::GuestType::qemu, node);
-      for (const pve::QemuStatus& q : *qemu[i].value) {
-        const pve::GuestResource* r = lookup(pve::GuestType::qemu, q.vmid);
-        keep(pve::GuestType::qemu, node, q.vmid, opt_or(q.name, r ? opt_or(r->name, "") : ""), r,
-             &q, nullptr);
-      }
+      for (const StatusRow& row : *qemu)
+        keep(pve::GuestType::qemu, node, row, lookup(pve::GuestType::qemu, row.vmid));
     } else {
-      failures.note(qemu[i].value.error());
+      failures.note(qemu.error());
     }
-    if (lxc[i].value) {
+    if (lxc) {
       answered.emplace(pve::GuestType::lxc, node);
-      for (const pve::LxcStatus& c : *lxc[i].value) {
-        const pve::GuestResource* r = lookup(pve::GuestType::lxc, c.vmid);
-        keep(pve::GuestType::lxc, node, c.vmid, opt_or(c.name, r ? opt_or(r->name, "") : ""), r,
-             nullptr, &c);
-      }
+      for (const StatusRow& row : *lxc)
+        keep(pve::GuestType::lxc, node, row, lookup(pve::GuestType::lxc, row.vmid));
     } else {
-      failures.note(lxc[i].value.error());
+      failures.note(lxc.error());
     }
   }
   // Guests on nodes that did not answer (offline or failed): inventory only, status unknown.
   if (resources) {
     for (const pve::GuestResource& r : (*resources)->guests) {
       if (answered.count({r.type, r.node}) != 0) continue;
-      keep(r.type, r.node, r.vmid, opt_or(r.name, ""), &r, nullptr, nullptr);
+      keep(r.type, r.node, model->inventory_only.emplace_back(inventory_row(r)), &r);
     }
   }
   std::stable_sort(guests.begin(), guests.end(),
                    [](const Guest& a, const Guest& b) { return a.id < b.id; });
-  for (Guest& g : guests) {
-    const std::string_view values[] = {g.node, pve::to_string(g.type), g.vmid, g.name};
-    g.labels = metrics::LabelPrefix(k_g, values);
-    g.running = (g.qemu && g.qemu->status == "running") || (g.lxc && g.lxc->status == "running");
-  }
   render(std::move(model), out);
   return failures.result();
 }
