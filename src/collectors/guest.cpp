@@ -643,20 +643,35 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     return it == inventory.end() ? nullptr : it->second;
   };
   std::set<std::pair<pve::GuestType, std::string_view>> answered;  // lists that answered
+  // Every guest at most once: the listed ones plus the inventory's on nodes whose list did not
+  // answer. Reserved, so the rows are not copied while growing nor kept at doubled capacity.
+  size_t bound = 0;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (model->qemu[i].value) {
+      answered.emplace(pve::GuestType::qemu, nodes[i]);
+      bound += model->qemu[i].value->size();
+    }
+    if (model->lxc[i].value) {
+      answered.emplace(pve::GuestType::lxc, nodes[i]);
+      bound += model->lxc[i].value->size();
+    }
+  }
+  if (resources)
+    for (const pve::GuestResource& r : (*resources)->guests)
+      bound += answered.count({r.type, r.node}) == 0 ? 1 : 0;
+  guests.reserve(bound);
   for (size_t i = 0; i < nodes.size(); ++i) {
     const std::string& node = nodes[i];
     const auto& qemu = model->qemu[i].value;
     const auto& lxc = model->lxc[i].value;
     out.add(k_node_success, qemu && lxc ? 1 : 0, {node});
     if (qemu) {
-      answered.emplace(pve::GuestType::qemu, node);
       for (const StatusRow& row : *qemu)
         keep(pve::GuestType::qemu, node, row, lookup(pve::GuestType::qemu, row.vmid));
     } else {
       failures.note(qemu.error());
     }
     if (lxc) {
-      answered.emplace(pve::GuestType::lxc, node);
       for (const StatusRow& row : *lxc)
         keep(pve::GuestType::lxc, node, row, lookup(pve::GuestType::lxc, row.vmid));
     } else {
