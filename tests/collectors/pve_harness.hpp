@@ -69,10 +69,14 @@ struct CollectorRun {
 inline CollectorRun run_collector(collectors::CollectFn fn, const FixtureApi& api,
                                   const config::Config& cfg = config::Config{}) {
   const auto deadline = pve::Clock::now() + std::chrono::seconds(10);
-  pve::Session session(api.fetch(), deadline);
-  collectors::Scrape scrape(cfg, &session, deadline);
   CollectorRun r{{}, {}, {}, {}};
-  r.result = fn(scrape, r.out);
+  {
+    pve::Session session(api.fetch(), deadline);
+    collectors::Scrape scrape(cfg, &session, deadline);
+    r.result = fn(scrape, r.out);
+  }
+  // Written after the session is gone, as the exporter does: the set (and what its generated
+  // families read) must not point into the session's answers.
   metrics::write(r.out, metrics::Format::prometheus_text, r.text);
   r.asked = *api.asked;
   return r;
@@ -85,9 +89,12 @@ inline std::string run_through_runner(const std::vector<std::string>& names, con
   std::vector<const collectors::CollectorSpec*> specs;
   for (const std::string& n : names) specs.push_back(collectors::find_collector(n));
   const auto deadline = pve::Clock::now() + std::chrono::seconds(10);
-  pve::Session session(api.fetch(), deadline);
-  collectors::Scrape scrape(cfg, &session, deadline);
-  metrics::MetricSet set = app::run_collectors(specs, scrape);
+  metrics::MetricSet set;
+  {
+    pve::Session session(api.fetch(), deadline);
+    collectors::Scrape scrape(cfg, &session, deadline);
+    set = app::run_collectors(specs, scrape);
+  }
   std::string text;
   metrics::write(set, metrics::Format::prometheus_text, text);
   std::istringstream in(text);
