@@ -73,23 +73,31 @@ GzipStream::~GzipStream() = default;
 Result<void> GzipStream::write(std::string_view data, bool finish, std::string& out) {
   Impl& z = *m_impl;
   if (z.finished) return fail(ErrorKind::internal, "gzip stream already finished");
-  z.zs.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(data.data()));
-  z.zs.avail_in = static_cast<uint32_t>(data.size());
-  z.zs.end_of_stream = finish ? 1 : 0;
-  z.zs.flush = NO_FLUSH;
-  for (;;) {
-    z.zs.next_out = z.scratch.data();
-    z.zs.avail_out = static_cast<uint32_t>(z.scratch.size());
-    if (isal_deflate(&z.zs) != COMP_OK) return fail(ErrorKind::internal, "isal_deflate failed");
-    const size_t produced = z.scratch.size() - z.zs.avail_out;
-    out.append(reinterpret_cast<const char*>(z.scratch.data()), produced);
-    if (finish && z.zs.internal_state.state == ZSTATE_END) {
-      z.finished = true;
-      return {};
+  // The encoder counts input in 32 bits: hand it at most 1 GiB at a time.
+  constexpr size_t k_slice = size_t{1} << 30;
+  do {
+    const std::string_view slice = data.substr(0, k_slice);
+    data.remove_prefix(slice.size());
+    const bool last = finish && data.empty();
+    z.zs.next_in = reinterpret_cast<uint8_t*>(const_cast<char*>(slice.data()));
+    z.zs.avail_in = static_cast<uint32_t>(slice.size());
+    z.zs.end_of_stream = last ? 1 : 0;
+    z.zs.flush = NO_FLUSH;
+    for (;;) {
+      z.zs.next_out = z.scratch.data();
+      z.zs.avail_out = static_cast<uint32_t>(z.scratch.size());
+      if (isal_deflate(&z.zs) != COMP_OK) return fail(ErrorKind::internal, "isal_deflate failed");
+      out.append(reinterpret_cast<const char*>(z.scratch.data()),
+                 z.scratch.size() - z.zs.avail_out);
+      if (last && z.zs.internal_state.state == ZSTATE_END) {
+        z.finished = true;
+        return {};
+      }
+      // All input taken and the output not full: the rest waits for the next slice or piece.
+      if (!last && z.zs.avail_in == 0 && z.zs.avail_out != 0) break;
     }
-    // All input taken and the output not full: the rest waits for the next piece.
-    if (!finish && z.zs.avail_in == 0 && z.zs.avail_out != 0) return {};
-  }
+  } while (!data.empty());
+  return {};
 }
 
 Result<std::string> gzip(std::string_view data, int level) {
