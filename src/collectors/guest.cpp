@@ -418,7 +418,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   if (!filter) return fail(filter.error());
   // The node list and the inventory in the first wave, both lists of every node in the second.
   static const std::string k_first_wave[] = {"/cluster/status", "/cluster/resources"};
-  (void)scrape.api().get_all(k_first_wave);
+  scrape.api().prefetch(k_first_wave);
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
   if (!status) return fail(status.error());
   pve::Failures failures;
@@ -435,7 +435,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     paths.push_back(pve::node_path(n, "/qemu?full=1"));
     paths.push_back(pve::node_path(n, "/lxc"));
   }
-  (void)scrape.api().get_all(paths);
+  scrape.api().prefetch(paths);
   std::vector<pve::NodeAnswer<std::vector<pve::QemuStatus>>> qemu =
       pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1", &pve::parse_qemu_list);
   std::vector<pve::NodeAnswer<std::vector<pve::LxcStatus>>> lxc =

@@ -58,9 +58,18 @@ class ParserLease {
   std::unique_ptr<simdjson::dom::parser> m_parser;
 };
 
+thread_local ParseScope* t_scope = nullptr;
+
 simdjson::dom::parser& thread_parser() {
+  if (t_scope) return t_scope->parser();
   thread_local ParserLease lease;
   return lease.get();
+}
+
+/// Whether `body` can be parsed in place: it is the padded buffer of this thread's scope.
+bool is_padded(std::string_view body) {
+  return t_scope && !t_scope->padded().empty() && body.data() == t_scope->padded().data() &&
+         body.size() == t_scope->padded().size();
 }
 
 std::optional<int64_t> double_to_int(double d) {
@@ -71,6 +80,16 @@ std::optional<int64_t> double_to_int(double d) {
 }
 
 }  // namespace
+
+ParseScope::ParseScope(std::string_view padded)
+    : m_parser(ParserPool::instance().take()), m_padded(padded), m_outer(t_scope) {
+  t_scope = this;
+}
+
+ParseScope::~ParseScope() {
+  t_scope = m_outer;
+  ParserPool::instance().give_back(std::move(m_parser));
+}
 
 std::string_view type_name(Element e) {
   switch (e.type()) {
@@ -94,8 +113,10 @@ std::string_view type_name(Element e) {
 
 Result<Object> parse_root(std::string_view body, std::string_view what) {
   Element root;
-  // realloc_if_needed copies the body into a padded buffer; cheap next to the parse itself.
-  simdjson::error_code err = thread_parser().parse(body.data(), body.size(), true).get(root);
+  // realloc_if_needed copies the body into a padded buffer (the parser keeps it: one more copy
+  // of the answer resident), so only where the body has no padding of its own.
+  simdjson::error_code err =
+      thread_parser().parse(body.data(), body.size(), !is_padded(body)).get(root);
   if (err) {
     return fail(ErrorKind::parse, fmt::format("{}: invalid JSON ({}, {} bytes)", what,
                                               simdjson::error_message(err), body.size()));

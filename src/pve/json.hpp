@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +22,28 @@ namespace pvex::pve::json {
 using Element = simdjson::dom::element;
 using Object = simdjson::dom::object;
 using Array = simdjson::dom::array;
+
+/// While alive, this thread's parses (parse_root, parse_data, ...) use a parser taken from the
+/// shared pool for this scope only (given back, or freed when it grew past 1 MiB, at its end)
+/// instead of the thread's own one, so a thread that parses once does not keep a grown parser
+/// for its lifetime. `padded`, when given, is a buffer with simdjson::SIMDJSON_PADDING readable
+/// bytes behind it: a parse of exactly that buffer reads it in place instead of copying it into
+/// the parser first. Scopes nest; the innermost wins.
+class ParseScope {
+ public:
+  explicit ParseScope(std::string_view padded = {});
+  ~ParseScope();
+  ParseScope(const ParseScope&) = delete;
+  ParseScope& operator=(const ParseScope&) = delete;
+
+  simdjson::dom::parser& parser() { return *m_parser; }
+  std::string_view padded() const { return m_padded; }
+
+ private:
+  std::unique_ptr<simdjson::dom::parser> m_parser;
+  std::string_view m_padded;
+  ParseScope* m_outer;
+};
 
 /// Parses `body` with this thread's parser and returns the envelope's `data` member. The
 /// returned element is a view that stays valid until the next parse on the same thread, so

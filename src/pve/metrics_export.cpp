@@ -68,4 +68,8 @@ Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_vi
   return parse(body, id_prefix);
 }
 
+Result<std::vector<ExportedMetric>> parse_metrics_export_nodes(std::string_view body) {
+  return parse(body, "node/");
+}
+
 }  // namespace pvex::pve
