@@ -234,6 +234,59 @@ void BM_ParseModels(benchmark::State& state) {
   state.counters["guests"] = static_cast<double>(guests);
 }
 
+Result<std::vector<pve::ExportedMetric>> export_nodes_dom(std::string_view json) {
+  return pve::parse_metrics_export_matching(json, "node/");
+}
+
+/// One answer as the collectors read it: decoded from the memoised gzip answer and parsed in a
+/// parse slot, over a session whose fetch function hands out answers fetched once before timing.
+/// args: guests per node, parser (0: the export's node items with the DOM, 1: the same with
+/// parse_metrics_export_nodes, 2: /cluster/resources, 3: one node's qemu?full=1).
+void BM_ParseAnswer(benchmark::State& state) {
+  std::optional<SimAndClient> setup = start_sim_and_client(state);
+  if (!setup) return;
+  const int which = static_cast<int>(state.range(1));
+  const std::string path = which <= 1   ? "/cluster/metrics/export"
+                           : which == 2 ? "/cluster/resources"
+                                        : "/nodes/pve1/qemu?full=1";
+  Result<pve::Answer> answer =
+      setup->client->get_answer(path, pve::Clock::now() + std::chrono::seconds(30));
+  if (!answer) {
+    state.SkipWithError(answer.error().message.c_str());
+    return;
+  }
+  pve::FetchFn fetch = [&](std::string_view, pve::Clock::time_point) { return answer; };
+  double cpu = 0;
+  size_t items = 0;
+  for (auto _ : state) {
+    const double cpu0 = cpu_seconds();
+    pve::Session session(fetch, pve::Clock::now() + std::chrono::seconds(30));
+    bool ok = false;
+    if (which == 0 || which == 1) {
+      Result<std::vector<pve::ExportedMetric>> m = session.get_model(
+          path, which == 0 ? &export_nodes_dom : &pve::parse_metrics_export_nodes);
+      ok = m.has_value();
+      items = ok ? m->size() : 0;
+    } else if (which == 2) {
+      Result<pve::Resources> m = session.get_model(path, &pve::parse_cluster_resources);
+      ok = m.has_value();
+      items = ok ? m->guests.size() : 0;
+    } else {
+      Result<std::vector<pve::QemuStatus>> m = session.get_model(path, &pve::parse_qemu_list);
+      ok = m.has_value();
+      items = ok ? m->size() : 0;
+    }
+    cpu += cpu_seconds() - cpu0;
+    if (!ok) {
+      state.SkipWithError("the parse failed");
+      return;
+    }
+  }
+  state.counters["cpu_ms"] = cpu / static_cast<double>(state.iterations()) * 1e3;
+  state.counters["items"] = static_cast<double>(items);
+  state.counters["peak_rss_mb"] = peak_rss_mb();
+}
+
 BENCHMARK(BM_FetchBodies)
     ->ArgNames({"guests_per_node"})
     ->Arg(1000)
@@ -241,6 +294,13 @@ BENCHMARK(BM_FetchBodies)
     ->UseRealTime()
     ->Iterations(10);
 BENCHMARK(BM_ParseModels)->ArgNames({"guests_per_node"})->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAnswer)
+    ->ArgNames({"guests_per_node", "parser"})
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Args({1000, 2})
+    ->Args({1000, 3})
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_NativeScrape)
     ->ArgNames({"nodes", "guests_per_node", "latency_ms", "in_flight", "per_drive"})

@@ -91,6 +91,10 @@ ParseScope::~ParseScope() {
   ParserPool::instance().give_back(std::move(m_parser));
 }
 
+bool has_padding(std::string_view body) {
+  return is_padded(body);
+}
+
 std::string_view type_name(Element e) {
   switch (e.type()) {
     case simdjson::dom::element_type::ARRAY:

@@ -45,6 +45,10 @@ class ParseScope {
   ParseScope* m_outer;
 };
 
+/// Whether `body` is exactly the padded buffer of this thread's innermost ParseScope, i.e.
+/// simdjson may read SIMDJSON_PADDING bytes past its end (for On-Demand parses in place).
+bool has_padding(std::string_view body);
+
 /// Parses `body` with this thread's parser and returns the envelope's `data` member. The
 /// returned element is a view that stays valid until the next parse on the same thread, so
 /// parse functions copy what they need before returning. Malformed JSON, a body that is not an
