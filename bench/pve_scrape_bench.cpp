@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,7 +84,8 @@ void BM_NativeScrape(benchmark::State& state) {
   // `in_flight` TLS connections at once overflows the simulator's listen backlog (5), so some
   // SYNs are retransmitted after 1 s: without this the first iteration adds ~100 ms to the mean.
   {
-    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30), in_flight);
+    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30),
+                      in_flight);
     collectors::Scrape scrape(cfg, &warm, warm.deadline());
     (void)app::run_collectors(specs, scrape);
   }
@@ -241,7 +243,8 @@ Result<std::vector<pve::ExportedMetric>> export_nodes_dom(std::string_view json)
 /// One answer as the collectors read it: decoded from the memoised gzip answer and parsed in a
 /// parse slot, over a session whose fetch function hands out answers fetched once before timing.
 /// args: guests per node, parser (0: the export's node items with the DOM, 1: the same with
-/// parse_metrics_export_nodes, 2: /cluster/resources, 3: one node's qemu?full=1).
+/// parse_metrics_export_nodes, 2: /cluster/resources, 3: one node's qemu?full=1, 4: the
+/// qemu?full=1 lists of all 10 nodes with get_all_models, as fetch_per_node reads them).
 void BM_ParseAnswer(benchmark::State& state) {
   std::optional<SimAndClient> setup = start_sim_and_client(state);
   if (!setup) return;
@@ -249,13 +252,22 @@ void BM_ParseAnswer(benchmark::State& state) {
   const std::string path = which <= 1   ? "/cluster/metrics/export"
                            : which == 2 ? "/cluster/resources"
                                         : "/nodes/pve1/qemu?full=1";
-  Result<pve::Answer> answer =
-      setup->client->get_answer(path, pve::Clock::now() + std::chrono::seconds(30));
-  if (!answer) {
-    state.SkipWithError(answer.error().message.c_str());
-    return;
+  std::vector<std::string> node_lists;
+  for (int n = 1; n <= 10; ++n)
+    node_lists.push_back("/nodes/pve" + std::to_string(n) + "/qemu?full=1");
+  std::map<std::string, pve::Answer, std::less<>> answers;
+  for (const std::string& p : which == 4 ? node_lists : std::vector<std::string>{path}) {
+    Result<pve::Answer> answer =
+        setup->client->get_answer(p, pve::Clock::now() + std::chrono::seconds(30));
+    if (!answer) {
+      state.SkipWithError(answer.error().message.c_str());
+      return;
+    }
+    answers.emplace(p, *answer);
   }
-  pve::FetchFn fetch = [&](std::string_view, pve::Clock::time_point) { return answer; };
+  pve::FetchFn fetch = [&](std::string_view p, pve::Clock::time_point) -> Result<pve::Answer> {
+    return answers.find(p)->second;
+  };
   double cpu = 0;
   size_t items = 0;
   for (auto _ : state) {
@@ -271,10 +283,18 @@ void BM_ParseAnswer(benchmark::State& state) {
       Result<pve::Resources> m = session.get_model(path, &pve::parse_cluster_resources);
       ok = m.has_value();
       items = ok ? m->guests.size() : 0;
-    } else {
+    } else if (which == 3) {
       Result<std::vector<pve::QemuStatus>> m = session.get_model(path, &pve::parse_qemu_list);
       ok = m.has_value();
       items = ok ? m->size() : 0;
+    } else {
+      ok = true;
+      items = 0;
+      for (const Result<std::vector<pve::QemuStatus>>& m :
+           session.get_all_models(node_lists, &pve::parse_qemu_list)) {
+        ok = ok && m.has_value();
+        items += m ? m->size() : 0;
+      }
     }
     cpu += cpu_seconds() - cpu0;
     if (!ok) {
@@ -300,6 +320,7 @@ BENCHMARK(BM_ParseAnswer)
     ->Args({1000, 1})
     ->Args({1000, 2})
     ->Args({1000, 3})
+    ->Args({1000, 4})
     ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_NativeScrape)

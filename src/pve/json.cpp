@@ -81,14 +81,18 @@ std::optional<int64_t> double_to_int(double d) {
 
 }  // namespace
 
-ParseScope::ParseScope(std::string_view padded)
-    : m_parser(ParserPool::instance().take()), m_padded(padded), m_outer(t_scope) {
+PooledParser::PooledParser() : m_parser(ParserPool::instance().take()) {}
+
+PooledParser::~PooledParser() {
+  ParserPool::instance().give_back(std::move(m_parser));
+}
+
+ParseScope::ParseScope(std::string_view padded) : m_padded(padded), m_outer(t_scope) {
   t_scope = this;
 }
 
 ParseScope::~ParseScope() {
   t_scope = m_outer;
-  ParserPool::instance().give_back(std::move(m_parser));
 }
 
 bool has_padding(std::string_view body) {

@@ -23,12 +23,26 @@ using Element = simdjson::dom::element;
 using Object = simdjson::dom::object;
 using Array = simdjson::dom::array;
 
+/// A DOM parser taken from the shared pool; given back (or freed, when it grew past 1 MiB)
+/// when destroyed.
+class PooledParser {
+ public:
+  PooledParser();
+  ~PooledParser();
+  PooledParser(const PooledParser&) = delete;
+  PooledParser& operator=(const PooledParser&) = delete;
+  simdjson::dom::parser& get() { return *m_parser; }
+
+ private:
+  std::unique_ptr<simdjson::dom::parser> m_parser;
+};
+
 /// While alive, this thread's parses (parse_root, parse_data, ...) use a parser taken from the
-/// shared pool for this scope only (given back, or freed when it grew past 1 MiB, at its end)
-/// instead of the thread's own one, so a thread that parses once does not keep a grown parser
-/// for its lifetime. `padded`, when given, is a buffer with simdjson::SIMDJSON_PADDING readable
-/// bytes behind it: a parse of exactly that buffer reads it in place instead of copying it into
-/// the parser first. Scopes nest; the innermost wins.
+/// pool for this scope only instead of the thread's own one, so a thread
+/// that parses once does not keep a grown parser for its lifetime. `padded`, when given, is a
+/// buffer with simdjson::SIMDJSON_PADDING readable bytes behind it: a parse of exactly that
+/// buffer reads it in place instead of copying it into the parser first. Scopes nest; the
+/// innermost wins.
 class ParseScope {
  public:
   explicit ParseScope(std::string_view padded = {});
@@ -36,11 +50,11 @@ class ParseScope {
   ParseScope(const ParseScope&) = delete;
   ParseScope& operator=(const ParseScope&) = delete;
 
-  simdjson::dom::parser& parser() { return *m_parser; }
+  simdjson::dom::parser& parser() { return m_parser.get(); }
   std::string_view padded() const { return m_padded; }
 
  private:
-  std::unique_ptr<simdjson::dom::parser> m_parser;
+  PooledParser m_parser;
   std::string_view m_padded;
   ParseScope* m_outer;
 };

@@ -163,8 +163,10 @@ std::optional<std::vector<ExportedMetric>> parse_on_demand(std::string_view body
             break;
           case k_timestamp: {
             int64_t t;
-            if (v.get_int64().get(t)) odd = true;
-            else timestamp = t;
+            if (v.get_int64().get(t))
+              odd = true;
+            else
+              timestamp = t;
             break;
           }
           case k_type:

@@ -135,12 +135,13 @@ Result<void> Session::with_json(std::string_view path,
     Result<Body> json = entry->decoded_body(*a, path);
     if (json) {
       // Our decoded buffers have simdjson's padding: parsed in place, not copied first.
+      // The parser comes from the pool for this parse only: a big one is freed right after.
       json::ParseScope scope(is_padded(**json) ? std::string_view(**json) : std::string_view());
       use(**json);
     } else {
       out = fail(json.error());
     }
-  }  // the JSON and the parser buffers are gone before the slot is
+  }  // the JSON and the parser are gone before the slot is
   {
     std::lock_guard lock(m_slot_mutex);
     --m_parsing;

@@ -149,7 +149,8 @@ class Session {
   std::map<std::string, std::shared_ptr<ParsedEntry>, std::less<>> m_parsed;  // type + path
   size_t m_fetches = 0;
 
-  // Parse slots.
+  // Parse slots. Their DOM parsers are not kept between parses: two parsers grown for the
+  // largest answer, resident until the session ends, measured +20 MB peak RSS at 10^4 guests.
   size_t m_parse_slots;
   mutable std::mutex m_slot_mutex;
   std::condition_variable m_slot_cv;
