@@ -40,22 +40,11 @@ bool skippable(json::Object obj, std::string_view prefix) {
 
 namespace od = simdjson::ondemand;
 
-/// The text of a JSON string token without unescaping it (a view into the input), or nullopt
-/// when it has escapes. `raw` points behind the opening quote of a string stage 1 validated.
-std::optional<std::string_view> plain_text(const char* raw) {
-  const char* end = raw;
-  while (*end != '"') {
-    if (*end == '\\') return std::nullopt;
-    ++end;
-  }
-  return std::string_view(raw, static_cast<size_t>(end - raw));
-}
-
 /// A string value as plain_text; nullopt for any other type or a string with escapes.
 std::optional<std::string_view> plain_string(od::value v) {
   od::raw_json_string raw;
   if (v.get_raw_json_string().get(raw)) return std::nullopt;
-  return plain_text(raw.raw());
+  return json::plain_text(raw.raw());
 }
 
 /// A number value converted as json::to_double converts the DOM's (numbers, numeric strings);
@@ -89,19 +78,11 @@ std::optional<double> number_value(od::value v) {
 /// validated (stage 1 still checks the structure, strings and UTF-8 of the whole answer).
 std::optional<std::vector<ExportedMetric>> parse_on_demand(std::string_view body,
                                                            std::string_view id_prefix) {
-  simdjson::padded_string copy;
-  simdjson::padded_string_view input;
-  if (json::has_padding(body)) {
-    input = simdjson::padded_string_view(body.data(), body.size(),
-                                         body.size() + simdjson::SIMDJSON_PADDING);
-  } else {
-    copy = simdjson::padded_string(body);
-    input = copy;
-  }
   od::parser parser;
+  simdjson::padded_string copy;
   od::document doc;
   od::object root;
-  if (parser.iterate(input).get(doc) || doc.get_object().get(root)) return std::nullopt;
+  if (json::iterate(parser, body, copy, doc) || doc.get_object().get(root)) return std::nullopt;
   std::vector<ExportedMetric> out;
   // Every member of both envelopes is walked (not looked up), so that at the end the whole
   // document has been passed and trailing garbage shows.
@@ -110,7 +91,7 @@ std::optional<std::vector<ExportedMetric>> parse_on_demand(std::string_view body
     for (auto member : obj) {
       od::field f;
       if (std::move(member).get(f)) return false;
-      std::optional<std::string_view> key = plain_text(f.key().raw());
+      std::optional<std::string_view> key = json::plain_text(f.key().raw());
       if (!key) return false;
       if (*key != name || found) continue;
       found = true;
@@ -132,7 +113,7 @@ std::optional<std::vector<ExportedMetric>> parse_on_demand(std::string_view body
       for (auto member : obj) {
         od::field f;
         if (std::move(member).get(f)) return false;
-        std::optional<std::string_view> key = plain_text(f.key().raw());
+        std::optional<std::string_view> key = json::plain_text(f.key().raw());
         if (!key) return false;
         unsigned bit = 0;
         if (*key == "id")
