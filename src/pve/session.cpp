@@ -90,8 +90,9 @@ Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel,
     : m_fetch(std::move(fetch)),
       m_deadline(deadline),
       m_max_parallel(max_parallel == 0 ? 1 : max_parallel),
-      m_parse_slots(parse_slots != 0 ? parse_slots
-                                     : std::max<size_t>(1, std::thread::hardware_concurrency())) {}
+      m_parse_slots(parse_slots != 0
+                        ? parse_slots
+                        : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
 
 Session::~Session() = default;
 

@@ -58,7 +58,9 @@ using FetchFn = std::function<Result<Answer>(std::string_view path, Clock::time_
 class Session {
  public:
   /// `max_parallel` bounds how many requests get_all() and friends run at once; `parse_slots`
-  /// how many decode+parse run at once (0: the number of hardware threads).
+  /// how many decode+parse run at once (0: the number of hardware threads, at most 4: each
+  /// slot may hold a decoded answer of megabytes plus its parser's buffers, and more than
+  /// four parses at once gain little on a scrape that mostly waits for the API).
   Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel = 8,
           size_t parse_slots = 0);
   ~Session();
