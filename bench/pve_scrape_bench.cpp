@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,7 +85,8 @@ void BM_NativeScrape(benchmark::State& state) {
   // `in_flight` TLS connections at once overflows the simulator's listen backlog (5), so some
   // SYNs are retransmitted after 1 s: without this the first iteration adds ~100 ms to the mean.
   {
-    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30), in_flight);
+    pve::Session warm((*client)->fetcher(), pve::Clock::now() + std::chrono::seconds(30),
+                      in_flight);
     collectors::Scrape scrape(cfg, &warm, warm.deadline());
     (void)app::run_collectors(specs, scrape);
   }
@@ -290,6 +292,77 @@ void BM_WriteExposition(benchmark::State& state) {
   state.counters["series"] = static_cast<double>(set.series_count());
 }
 
+Result<std::vector<pve::ExportedMetric>> export_nodes_dom(std::string_view json) {
+  return pve::parse_metrics_export_matching(json, "node/");
+}
+
+/// One answer as the collectors read it: decoded from the memoised gzip answer and parsed in a
+/// parse slot, over a session whose fetch function hands out answers fetched once before timing.
+/// args: guests per node, parser (0: the export's node items with the DOM, 1: the same with
+/// parse_metrics_export_nodes, 2: /cluster/resources, 3: one node's qemu?full=1, 4: the
+/// qemu?full=1 lists of all 10 nodes with get_all_models, as fetch_per_node reads them).
+void BM_ParseAnswer(benchmark::State& state) {
+  std::optional<SimAndClient> setup = start_sim_and_client(state);
+  if (!setup) return;
+  const int which = static_cast<int>(state.range(1));
+  const std::string path = which <= 1   ? "/cluster/metrics/export"
+                           : which == 2 ? "/cluster/resources"
+                                        : "/nodes/pve1/qemu?full=1";
+  std::vector<std::string> node_lists;
+  for (int n = 1; n <= 10; ++n)
+    node_lists.push_back("/nodes/pve" + std::to_string(n) + "/qemu?full=1");
+  std::map<std::string, pve::Answer, std::less<>> answers;
+  for (const std::string& p : which == 4 ? node_lists : std::vector<std::string>{path}) {
+    Result<pve::Answer> answer =
+        setup->client->get_answer(p, pve::Clock::now() + std::chrono::seconds(30));
+    if (!answer) {
+      state.SkipWithError(answer.error().message.c_str());
+      return;
+    }
+    answers.emplace(p, *answer);
+  }
+  pve::FetchFn fetch = [&](std::string_view p, pve::Clock::time_point) -> Result<pve::Answer> {
+    return answers.find(p)->second;
+  };
+  double cpu = 0;
+  size_t items = 0;
+  for (auto _ : state) {
+    const double cpu0 = cpu_seconds();
+    pve::Session session(fetch, pve::Clock::now() + std::chrono::seconds(30));
+    bool ok = false;
+    if (which == 0 || which == 1) {
+      Result<std::vector<pve::ExportedMetric>> m = session.get_model(
+          path, which == 0 ? &export_nodes_dom : &pve::parse_metrics_export_nodes);
+      ok = m.has_value();
+      items = ok ? m->size() : 0;
+    } else if (which == 2) {
+      Result<pve::Resources> m = session.get_model(path, &pve::parse_cluster_resources);
+      ok = m.has_value();
+      items = ok ? m->guests.size() : 0;
+    } else if (which == 3) {
+      Result<std::vector<pve::QemuStatus>> m = session.get_model(path, &pve::parse_qemu_list);
+      ok = m.has_value();
+      items = ok ? m->size() : 0;
+    } else {
+      ok = true;
+      items = 0;
+      for (const Result<std::vector<pve::QemuStatus>>& m :
+           session.get_all_models(node_lists, &pve::parse_qemu_list)) {
+        ok = ok && m.has_value();
+        items += m ? m->size() : 0;
+      }
+    }
+    cpu += cpu_seconds() - cpu0;
+    if (!ok) {
+      state.SkipWithError("the parse failed");
+      return;
+    }
+  }
+  state.counters["cpu_ms"] = cpu / static_cast<double>(state.iterations()) * 1e3;
+  state.counters["items"] = static_cast<double>(items);
+  state.counters["peak_rss_mb"] = peak_rss_mb();
+}
+
 BENCHMARK(BM_FetchBodies)
     ->ArgNames({"guests_per_node"})
     ->Arg(1000)
@@ -297,6 +370,14 @@ BENCHMARK(BM_FetchBodies)
     ->UseRealTime()
     ->Iterations(10);
 BENCHMARK(BM_ParseModels)->ArgNames({"guests_per_node"})->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ParseAnswer)
+    ->ArgNames({"guests_per_node", "parser"})
+    ->Args({1000, 0})
+    ->Args({1000, 1})
+    ->Args({1000, 2})
+    ->Args({1000, 3})
+    ->Args({1000, 4})
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_WriteExposition)
     ->ArgNames({"guests_per_node", "gzip"})

@@ -89,7 +89,7 @@ void render(const pve::ClusterStatus& s, metrics::MetricSet& out) {
 Result<void> collect_cluster(Scrape& scrape, metrics::MetricSet& out) {
   pve::Failures failures;
   static const std::string k_paths[] = {"/cluster/status", "/version"};
-  (void)scrape.api().get_all(k_paths);  // one wave; the answers are memoised for below
+  scrape.api().prefetch(k_paths);  // one wave; the answers are memoised for below
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
   if (status)
     render(*status, out);

@@ -586,7 +586,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   if (!filter) return fail(filter.error());
   // The node list and the inventory in the first wave, both lists of every node in the second.
   static const std::string k_first_wave[] = {"/cluster/status", "/cluster/resources"};
-  (void)scrape.api().get_all(k_first_wave);
+  scrape.api().prefetch(k_first_wave);
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(scrape.api());
   if (!status) return fail(status.error());
   pve::Failures failures;
@@ -603,7 +603,7 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
     paths.push_back(pve::node_path(n, "/qemu?full=1"));
     paths.push_back(pve::node_path(n, "/lxc"));
   }
-  (void)scrape.api().get_all(paths);
+  scrape.api().prefetch(paths);
   auto model = std::make_shared<GuestModel>();
   model->per_drive = cfg.per_drive;
   model->per_nic = cfg.per_nic;

@@ -104,10 +104,9 @@ void render(const std::vector<pve::HaStatusEntry>& entries, metrics::MetricSet& 
 }  // namespace
 
 Result<void> collect_ha(Scrape& scrape, metrics::MetricSet& out) {
-  Result<pve::Body> body = scrape.api().get("/cluster/ha/status/current");
-  if (!body) return fail(body.error());
-  Result<std::vector<pve::HaStatusEntry>> entries = pve::parse_ha_status(**body);
-  if (!entries) return fail(entries.error(), "/cluster/ha/status/current");
+  Result<std::vector<pve::HaStatusEntry>> entries =
+      scrape.api().get_model("/cluster/ha/status/current", &pve::parse_ha_status);
+  if (!entries) return fail(entries.error());
   render(*entries, out);
   return {};
 }

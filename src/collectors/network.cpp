@@ -81,7 +81,7 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   pve::Session& api = scrape.api();
   // The node list and the release in the first wave; what depends on them in the second.
   static const std::string k_first_wave[] = {"/cluster/status", "/version"};
-  (void)api.get_all(k_first_wave);
+  api.prefetch(k_first_wave);
   Result<pve::ClusterStatus> status = pve::fetch_cluster_status(api);
   if (!status) return fail(status.error());
   const std::vector<std::string> online = pve::online_nodes(*status);
@@ -106,18 +106,15 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
     wave.push_back("/cluster/resources");
     for (const std::string& n : nodes) wave.push_back(pve::node_path(n, "/netstat"));
   }
-  (void)api.get_all(wave);
+  api.prefetch(wave);
 
   if (with_export) {
-    Result<pve::Body> body = api.get("/cluster/metrics/export");
     Result<std::vector<pve::ExportedMetric>> items =
-        body ? pve::parse_metrics_export_matching(**body, "node/") : fail(body.error());
+        api.get_model("/cluster/metrics/export", &pve::parse_metrics_export_nodes);
     if (items)
       render_export(*items, online, out);
     else
-      failures.note(
-          body ? Error{items.error().kind, "/cluster/metrics/export: " + items.error().message}
-               : items.error());
+      failures.note(items.error());
   }
 
   // Container interfaces: netstat lists tap (QEMU) and veth (LXC) devices; QEMU ones are in

@@ -15,11 +15,11 @@
 
 #include <curl/curl.h>
 #include <fmt/format.h>
-#include <libdeflate.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <simdjson.h>
 
+#include "pve/gzip.hpp"
 #include "pve/json.hpp"
 #include "util/strings.hpp"
 
@@ -213,44 +213,24 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-struct DecompressorDeleter {
-  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
-};
-
-/// Replaces a gzip body (one member, as pveproxy sends) by its content, in a buffer sized
-/// once from the trailer's ISIZE with simdjson's padding behind it. libdeflate instead of
-/// curl's zlib decoding: about 3x faster inflate and CRC-32 on 10^7-byte answers. Sets
-/// `too_large` past `limit`; false for a corrupt body (`why` says how).
-bool gunzip(Response& r, size_t limit, std::string& why) {
-  const std::string& in = r.body;
-  if (in.size() < 18) {
+/// Checks a gzip answer without decoding it (the session decodes it when it is used): sets
+/// `too_large` when its trailer announces more than `limit` bytes; false for a body too short
+/// to be gzip (`why` says so). An error answer (not 2xx) is decoded here, for its message.
+bool check_gzip(Response& r, size_t limit, std::string& why) {
+  std::optional<size_t> isize = gzip_content_size(r.body);
+  if (!isize) {
     why = "truncated gzip body";
     return false;
   }
-  const auto* tail = reinterpret_cast<const unsigned char*>(in.data() + in.size() - 4);
-  const size_t isize = static_cast<size_t>(tail[0]) | static_cast<size_t>(tail[1]) << 8 |
-                       static_cast<size_t>(tail[2]) << 16 | static_cast<size_t>(tail[3]) << 24;
-  if (isize > limit) {
+  if (*isize > limit) {
     r.too_large = true;
     return false;
   }
-  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> decompressor(
-      libdeflate_alloc_decompressor());
-  if (!decompressor) {
-    why = "cannot allocate a gzip decompressor";
-    return false;
-  }
+  if (r.status >= 200 && r.status < 300) return true;
   std::string out;
-  out.reserve(isize + simdjson::SIMDJSON_PADDING);
-  out.resize(isize);
-  size_t actual = 0;
-  const libdeflate_result res = libdeflate_gzip_decompress(decompressor.get(), in.data(), in.size(),
-                                                           out.data(), out.size(), &actual);
-  if (res != LIBDEFLATE_SUCCESS || actual != isize) {
-    why = "invalid gzip body";  // corrupt, or more than one member (pveproxy sends one)
-    return false;
-  }
+  if (!gunzip(r.body, out, why)) return false;
   r.body = std::move(out);
+  r.content_encoding.clear();
   return true;
 }
 
@@ -310,7 +290,7 @@ struct Client::Impl {
     std::mutex mutex;
     std::condition_variable cv;
     bool done = false;
-    std::optional<Result<Body>> result;
+    std::optional<Result<Answer>> result;
   };
   std::mutex pending_mutex;
   std::map<std::string, std::shared_ptr<Pending>, std::less<>> pending;
@@ -442,7 +422,7 @@ struct Client::Impl {
     if (r.curl == CURLE_FILESIZE_EXCEEDED) r.too_large = true;
     if (r.curl == CURLE_OK && r.content_encoding == "gzip") {
       std::string why;
-      if (!gunzip(r, max_response_bytes, why) && !r.too_large) {
+      if (!check_gzip(r, max_response_bytes, why) && !r.too_large) {
         r.curl = CURLE_BAD_CONTENT_ENCODING;
         r.curl_error = why;
       }
@@ -595,19 +575,19 @@ struct Client::Impl {
   }
 
   // ---- the GET with retries ----------------------------------------------------------------
-  Result<Body> fetch(std::string_view path, Clock::time_point deadline) {
+  Result<Answer> fetch(std::string_view path, Clock::time_point deadline) {
     std::optional<CurlPtr> slot = acquire(deadline);
     if (!slot) {
       return fail(ErrorKind::timeout,
                   fmt::format("GET {}: deadline passed while waiting for a free connection", path));
     }
     CurlPtr handle = std::move(*slot);
-    Result<Body> result = fetch_with(handle.get(), path, deadline);
+    Result<Answer> result = fetch_with(handle.get(), path, deadline);
     release(std::move(handle));
     return result;
   }
 
-  Result<Body> fetch_with(CURL* h, std::string_view path, Clock::time_point deadline) {
+  Result<Answer> fetch_with(CURL* h, std::string_view path, Clock::time_point deadline) {
     if (!h) return fail(ErrorKind::internal, "curl_easy_init failed");
     bool reauthenticated = false;
     std::string used_ticket;
@@ -621,9 +601,14 @@ struct Client::Impl {
       record(path, r);
       std::optional<Error> err = classify("GET", path, r);
       if (!err) {
+        if (r.content_encoding == "gzip") {
+          // Kept for the whole scrape: no slack from the geometric growth of a chunked answer.
+          if (r.body.capacity() > r.body.size() + r.body.size() / 4) r.body.shrink_to_fit();
+          return Answer(std::make_shared<const std::string>(std::move(r.body)), Encoding::gzip);
+        }
         if (r.body.capacity() < r.body.size() + simdjson::SIMDJSON_PADDING)
           r.body.reserve(r.body.size() + simdjson::SIMDJSON_PADDING);  // empty or tiny bodies
-        return Body(std::make_shared<const std::string>(std::move(r.body)));
+        return Answer(std::make_shared<const std::string>(std::move(r.body)));
       }
       if (err->kind == ErrorKind::auth && uses_ticket() && !reauthenticated) {
         // The ticket expired or the server restarted: log in once more and retry once.
@@ -712,6 +697,14 @@ Result<std::shared_ptr<Client>> Client::create(const config::ApiConfig& api) {
 }
 
 Result<Body> Client::get(std::string_view path, Clock::time_point deadline) {
+  Result<Answer> answer = get_answer(path, deadline);
+  if (!answer) return fail(answer.error());
+  Result<Body> body = decode(*answer, path);
+  if (!body) return fail(body.error().kind, body.error().message + " (" + m_impl->host_port + ")");
+  return body;
+}
+
+Result<Answer> Client::get_answer(std::string_view path, Clock::time_point deadline) {
   Impl& impl = *m_impl;
   if (Clock::now() >= deadline) {
     return fail(ErrorKind::timeout, fmt::format("GET {}: deadline exceeded", path));
@@ -737,7 +730,7 @@ Result<Body> Client::get(std::string_view path, Clock::time_point deadline) {
     }
     return *pending->result;
   }
-  Result<Body> result = impl.fetch(path, deadline);
+  Result<Answer> result = impl.fetch(path, deadline);
   {
     std::lock_guard lock(impl.pending_mutex);
     impl.pending.erase(impl.pending.find(path));
@@ -754,7 +747,7 @@ Result<Body> Client::get(std::string_view path, Clock::time_point deadline) {
 FetchFn Client::fetcher() {
   std::shared_ptr<Client> self = shared_from_this();
   return [self](std::string_view path, Clock::time_point deadline) {
-    return self->get(path, deadline);
+    return self->get_answer(path, deadline);
   };
 }
 

@@ -71,9 +71,16 @@ class Client : public std::enable_shared_from_this<Client> {
   /// options that fix it), auth (401, failed login; user named, never a secret), not_found
   /// (404, 501: endpoint absent in this PVE version), http (other statuses), io (connection
   /// failures, answer larger than max_response_bytes).
+  /// A corrupt gzip answer is an io error "GET /x: invalid gzip body (host:port)".
   Result<Body> get(std::string_view path, Clock::time_point deadline);
 
-  /// get() as a FetchFn for pve::Session; the function keeps the client alive.
+  /// get() without the decoding: the answer as received (gzip bytes when the server compressed
+  /// it; their announced size is already checked against max_response_bytes, their content is
+  /// checked when decoded). Errors as get().
+  Result<Answer> get_answer(std::string_view path, Clock::time_point deadline);
+
+  /// get_answer() as a FetchFn for pve::Session (which decodes answers when they are used); the
+  /// function keeps the client alive.
   FetchFn fetcher();
 
   /// Request counts and latencies per endpoint template since creation.

@@ -131,6 +131,11 @@ struct Resources {
 /// -> ErrorKind::parse naming the entry index.
 Result<Resources> parse_cluster_resources(std::string_view json);
 
+/// The same with the DOM only. parse_cluster_resources reads well-formed answers with
+/// simdjson On-Demand and falls back to this for anything else, so its errors are this
+/// function's; tests compare the two.
+Result<Resources> parse_cluster_resources_dom(std::string_view json);
+
 /// Splits a tag string on ';', ',' and whitespace (hand-edited configs use any), dropping empties.
 std::vector<std::string> split_tags(std::string_view tags);
 

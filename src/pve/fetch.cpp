@@ -4,19 +4,11 @@
 namespace pvex::pve {
 
 Result<ClusterStatus> fetch_cluster_status(Session& api) {
-  Result<Body> body = api.get("/cluster/status");
-  if (!body) return fail(body.error());
-  Result<ClusterStatus> status = parse_cluster_status(**body);
-  if (!status) return fail(status.error(), "/cluster/status");
-  return status;
+  return api.get_model("/cluster/status", &parse_cluster_status);
 }
 
 Result<Resources> fetch_resources(Session& api) {
-  Result<Body> body = api.get("/cluster/resources");
-  if (!body) return fail(body.error());
-  Result<Resources> resources = parse_cluster_resources(**body);
-  if (!resources) return fail(resources.error(), "/cluster/resources");
-  return resources;
+  return api.get_model("/cluster/resources", &parse_cluster_resources);
 }
 
 Result<std::shared_ptr<const Resources>> fetch_resources_shared(Session& api) {

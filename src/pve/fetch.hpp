@@ -37,7 +37,9 @@ struct NodeAnswer {
 };
 
 /// GETs `/nodes/<node><suffix>` for every node in parallel (bounded by the session) and
-/// parses each answer with `parse`. Errors are per node and name the path.
+/// parses each answer with `parse` as soon as it arrives, in the worker that fetched it and in
+/// one of the session's parse slots, so a node's JSON is gone before the slower nodes answer.
+/// Errors are per node and name the path.
 template <class T>
 std::vector<NodeAnswer<T>> fetch_per_node(Session& api, const std::vector<std::string>& nodes,
                                           std::string_view suffix,
@@ -45,21 +47,10 @@ std::vector<NodeAnswer<T>> fetch_per_node(Session& api, const std::vector<std::s
   std::vector<std::string> paths;
   paths.reserve(nodes.size());
   for (const std::string& n : nodes) paths.push_back(node_path(n, suffix));
-  std::vector<Result<Body>> bodies = api.get_all(paths);
+  std::vector<Result<T>> models = api.get_all_models(paths, parse);
   std::vector<NodeAnswer<T>> out;
   out.reserve(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (!bodies[i]) {
-      out.push_back({nodes[i], fail(bodies[i].error())});
-      continue;
-    }
-    Result<T> parsed = parse(**bodies[i]);
-    if (!parsed) {
-      out.push_back({nodes[i], fail(parsed.error(), paths[i])});
-      continue;
-    }
-    out.push_back({nodes[i], std::move(parsed)});
-  }
+  for (size_t i = 0; i < nodes.size(); ++i) out.push_back({nodes[i], std::move(models[i])});
   return out;
 }
 

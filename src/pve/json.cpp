@@ -58,9 +58,18 @@ class ParserLease {
   std::unique_ptr<simdjson::dom::parser> m_parser;
 };
 
+thread_local ParseScope* t_scope = nullptr;
+
 simdjson::dom::parser& thread_parser() {
+  if (t_scope) return t_scope->parser();
   thread_local ParserLease lease;
   return lease.get();
+}
+
+/// Whether `body` can be parsed in place: it is the padded buffer of this thread's scope.
+bool is_padded(std::string_view body) {
+  return t_scope && !t_scope->padded().empty() && body.data() == t_scope->padded().data() &&
+         body.size() == t_scope->padded().size();
 }
 
 std::optional<int64_t> double_to_int(double d) {
@@ -71,6 +80,24 @@ std::optional<int64_t> double_to_int(double d) {
 }
 
 }  // namespace
+
+PooledParser::PooledParser() : m_parser(ParserPool::instance().take()) {}
+
+PooledParser::~PooledParser() {
+  ParserPool::instance().give_back(std::move(m_parser));
+}
+
+ParseScope::ParseScope(std::string_view padded) : m_padded(padded), m_outer(t_scope) {
+  t_scope = this;
+}
+
+ParseScope::~ParseScope() {
+  t_scope = m_outer;
+}
+
+bool has_padding(std::string_view body) {
+  return is_padded(body);
+}
 
 std::string_view type_name(Element e) {
   switch (e.type()) {
@@ -94,8 +121,10 @@ std::string_view type_name(Element e) {
 
 Result<Object> parse_root(std::string_view body, std::string_view what) {
   Element root;
-  // realloc_if_needed copies the body into a padded buffer; cheap next to the parse itself.
-  simdjson::error_code err = thread_parser().parse(body.data(), body.size(), true).get(root);
+  // realloc_if_needed copies the body into a padded buffer (the parser keeps it: one more copy
+  // of the answer resident), so only where the body has no padding of its own.
+  simdjson::error_code err =
+      thread_parser().parse(body.data(), body.size(), !is_padded(body)).get(root);
   if (err) {
     return fail(ErrorKind::parse, fmt::format("{}: invalid JSON ({}, {} bytes)", what,
                                               simdjson::error_message(err), body.size()));
@@ -159,36 +188,127 @@ std::optional<Element> member(Object obj, std::string_view key) {
   return e;
 }
 
-std::optional<std::string> to_string(Element e) {
+Scalar scalar(Element e) {
+  Scalar v;
   switch (e.type()) {
-    case simdjson::dom::element_type::STRING:
-      return std::string(e.get_string().value_unsafe());
     case simdjson::dom::element_type::INT64:
-      return std::to_string(e.get_int64().value_unsafe());
+      v.type = Scalar::Type::int64;
+      v.i = e.get_int64().value_unsafe();
+      break;
     case simdjson::dom::element_type::UINT64:
-      return std::to_string(e.get_uint64().value_unsafe());
+      v.type = Scalar::Type::uint64;
+      v.u = e.get_uint64().value_unsafe();
+      break;
     case simdjson::dom::element_type::DOUBLE:
-      return fmt::format("{}", e.get_double().value_unsafe());
+      v.type = Scalar::Type::float64;
+      v.d = e.get_double().value_unsafe();
+      break;
+    case simdjson::dom::element_type::BOOL:
+      v.type = Scalar::Type::boolean;
+      v.b = e.get_bool().value_unsafe();
+      break;
+    case simdjson::dom::element_type::STRING:
+      v.type = Scalar::Type::string;
+      v.s = e.get_string().value_unsafe();
+      break;
+    case simdjson::dom::element_type::NULL_VALUE:
+      v.type = Scalar::Type::null;
+      break;
+    default:
+      break;
+  }
+  return v;
+}
+
+std::optional<Scalar> scalar(simdjson::ondemand::value value) {
+  namespace od = simdjson::ondemand;
+  od::json_type type;
+  if (value.type().get(type)) return std::nullopt;
+  Scalar v;
+  switch (type) {
+    case od::json_type::number: {
+      od::number n;
+      if (value.get_number().get(n)) return std::nullopt;
+      switch (n.get_number_type()) {
+        case od::number_type::signed_integer:
+          v.type = Scalar::Type::int64;
+          v.i = n.get_int64();
+          break;
+        case od::number_type::unsigned_integer:
+          v.type = Scalar::Type::uint64;
+          v.u = n.get_uint64();
+          break;
+        case od::number_type::floating_point_number:
+          v.type = Scalar::Type::float64;
+          v.d = n.get_double();
+          break;
+      }
+      break;
+    }
+    case od::json_type::string: {
+      od::raw_json_string raw;
+      if (value.get_raw_json_string().get(raw)) return std::nullopt;
+      if (std::optional<std::string_view> plain = plain_text(raw.raw())) {
+        v.s = *plain;  // no escapes: a view into the input, nothing copied
+      } else if (value.get_string().get(v.s)) {
+        return std::nullopt;
+      }
+      v.type = Scalar::Type::string;
+      break;
+    }
+    case od::json_type::boolean:
+      if (value.get_bool().get(v.b)) return std::nullopt;
+      v.type = Scalar::Type::boolean;
+      break;
+    case od::json_type::null: {
+      bool null = false;
+      if (value.is_null().get(null) || !null) return std::nullopt;
+      v.type = Scalar::Type::null;
+      break;
+    }
+    default:
+      break;  // an object or array: skipped by the caller's iteration
+  }
+  return v;
+}
+
+std::optional<std::string_view> plain_text(const char* raw) {
+  const char* end = raw;
+  while (*end != '"') {
+    if (*end == '\\') return std::nullopt;
+    ++end;
+  }
+  return std::string_view(raw, static_cast<size_t>(end - raw));
+}
+
+std::optional<std::string> to_string(const Scalar& v) {
+  switch (v.type) {
+    case Scalar::Type::string:
+      return std::string(v.s);
+    case Scalar::Type::int64:
+      return std::to_string(v.i);
+    case Scalar::Type::uint64:
+      return std::to_string(v.u);
+    case Scalar::Type::float64:
+      return fmt::format("{}", v.d);
     default:
       return std::nullopt;
   }
 }
 
-std::optional<int64_t> to_int(Element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::INT64:
-      return e.get_int64().value_unsafe();
-    case simdjson::dom::element_type::UINT64: {
-      uint64_t u = e.get_uint64().value_unsafe();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-      return static_cast<int64_t>(u);
-    }
-    case simdjson::dom::element_type::DOUBLE:
-      return double_to_int(e.get_double().value_unsafe());
-    case simdjson::dom::element_type::BOOL:
-      return e.get_bool().value_unsafe() ? 1 : 0;
-    case simdjson::dom::element_type::STRING: {
-      std::string_view s = util::trim(e.get_string().value_unsafe());
+std::optional<int64_t> to_int(const Scalar& v) {
+  switch (v.type) {
+    case Scalar::Type::int64:
+      return v.i;
+    case Scalar::Type::uint64:
+      if (v.u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
+      return static_cast<int64_t>(v.u);
+    case Scalar::Type::float64:
+      return double_to_int(v.d);
+    case Scalar::Type::boolean:
+      return v.b ? 1 : 0;
+    case Scalar::Type::string: {
+      std::string_view s = util::trim(v.s);
       if (std::optional<int64_t> i = util::parse_int(s)) return i;
       if (std::optional<double> d = util::parse_double(s)) return double_to_int(*d);
       return std::nullopt;
@@ -198,50 +318,66 @@ std::optional<int64_t> to_int(Element e) {
   }
 }
 
-std::optional<uint64_t> to_uint(Element e) {
-  if (e.type() == simdjson::dom::element_type::UINT64) return e.get_uint64().value_unsafe();
-  if (e.type() == simdjson::dom::element_type::STRING) {
-    std::string_view s = util::trim(e.get_string().value_unsafe());
+std::optional<uint64_t> to_uint(const Scalar& v) {
+  if (v.type == Scalar::Type::uint64) return v.u;
+  if (v.type == Scalar::Type::string) {
+    std::string_view s = util::trim(v.s);
     if (std::optional<uint64_t> u = util::parse_uint(s)) return u;
   }
-  std::optional<int64_t> i = to_int(e);
+  std::optional<int64_t> i = to_int(v);
   if (!i || *i < 0) return std::nullopt;
   return static_cast<uint64_t>(*i);
 }
 
-std::optional<double> to_double(Element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::INT64:
-      return static_cast<double>(e.get_int64().value_unsafe());
-    case simdjson::dom::element_type::UINT64:
-      return static_cast<double>(e.get_uint64().value_unsafe());
-    case simdjson::dom::element_type::DOUBLE:
-      return e.get_double().value_unsafe();
-    case simdjson::dom::element_type::BOOL:
-      return e.get_bool().value_unsafe() ? 1.0 : 0.0;
-    case simdjson::dom::element_type::STRING:
-      return util::parse_double(util::trim(e.get_string().value_unsafe()));
+std::optional<double> to_double(const Scalar& v) {
+  switch (v.type) {
+    case Scalar::Type::int64:
+      return static_cast<double>(v.i);
+    case Scalar::Type::uint64:
+      return static_cast<double>(v.u);
+    case Scalar::Type::float64:
+      return v.d;
+    case Scalar::Type::boolean:
+      return v.b ? 1.0 : 0.0;
+    case Scalar::Type::string:
+      return util::parse_double(util::trim(v.s));
     default:
       return std::nullopt;
   }
 }
 
-std::optional<bool> to_bool(Element e) {
-  switch (e.type()) {
-    case simdjson::dom::element_type::BOOL:
-      return e.get_bool().value_unsafe();
-    case simdjson::dom::element_type::INT64:
-    case simdjson::dom::element_type::UINT64:
-    case simdjson::dom::element_type::DOUBLE:
-      return to_double(e).value_or(0) != 0;
-    case simdjson::dom::element_type::STRING: {
-      std::string_view s = util::trim(e.get_string().value_unsafe());
+std::optional<bool> to_bool(const Scalar& v) {
+  switch (v.type) {
+    case Scalar::Type::boolean:
+      return v.b;
+    case Scalar::Type::int64:
+    case Scalar::Type::uint64:
+    case Scalar::Type::float64:
+      return to_double(v).value_or(0) != 0;
+    case Scalar::Type::string: {
+      std::string_view s = util::trim(v.s);
       if (s.empty()) return false;  // cpuinfo.hvm is "1" or ""
       return util::parse_bool(s);
     }
     default:
       return std::nullopt;
   }
+}
+
+std::optional<std::string> to_string(Element e) {
+  return to_string(scalar(e));
+}
+std::optional<int64_t> to_int(Element e) {
+  return to_int(scalar(e));
+}
+std::optional<uint64_t> to_uint(Element e) {
+  return to_uint(scalar(e));
+}
+std::optional<double> to_double(Element e) {
+  return to_double(scalar(e));
+}
+std::optional<bool> to_bool(Element e) {
+  return to_bool(scalar(e));
 }
 
 std::optional<std::string> opt_string(Object obj, std::string_view key) {
@@ -295,16 +431,112 @@ Result<T> required(Object obj, std::string_view key, std::string_view expected, 
 }  // namespace
 
 Result<std::string> req_string(Object obj, std::string_view key) {
-  return required<std::string>(obj, key, "a string", to_string);
+  return required<std::string>(obj, key, "a string", [](Element e) { return to_string(e); });
 }
 Result<int64_t> req_int(Object obj, std::string_view key) {
-  return required<int64_t>(obj, key, "an integer", to_int);
+  return required<int64_t>(obj, key, "an integer", [](Element e) { return to_int(e); });
 }
 Result<uint64_t> req_uint(Object obj, std::string_view key) {
-  return required<uint64_t>(obj, key, "a non-negative integer", to_uint);
+  return required<uint64_t>(obj, key, "a non-negative integer",
+                            [](Element e) { return to_uint(e); });
 }
 Result<double> req_double(Object obj, std::string_view key) {
-  return required<double>(obj, key, "a number", to_double);
+  return required<double>(obj, key, "a number", [](Element e) { return to_double(e); });
+}
+
+std::optional<Scalar> member(const FlatObject& obj, std::string_view key) {
+  for (const auto& [k, v] : obj.members)
+    if (k == key) return v.type == Scalar::Type::null ? std::nullopt : std::optional<Scalar>(v);
+  return std::nullopt;
+}
+
+std::optional<std::string> opt_string(const FlatObject& obj, std::string_view key) {
+  std::optional<Scalar> v = member(obj, key);
+  return v ? to_string(*v) : std::nullopt;
+}
+std::optional<int64_t> opt_int(const FlatObject& obj, std::string_view key) {
+  std::optional<Scalar> v = member(obj, key);
+  return v ? to_int(*v) : std::nullopt;
+}
+std::optional<uint64_t> opt_uint(const FlatObject& obj, std::string_view key) {
+  std::optional<Scalar> v = member(obj, key);
+  return v ? to_uint(*v) : std::nullopt;
+}
+std::optional<double> opt_double(const FlatObject& obj, std::string_view key) {
+  std::optional<Scalar> v = member(obj, key);
+  return v ? to_double(*v) : std::nullopt;
+}
+std::optional<bool> opt_bool(const FlatObject& obj, std::string_view key) {
+  std::optional<Scalar> v = member(obj, key);
+  return v ? to_bool(*v) : std::nullopt;
+}
+
+namespace {
+
+std::string_view type_name(const Scalar& v) {
+  switch (v.type) {
+    case Scalar::Type::int64:
+    case Scalar::Type::uint64:
+    case Scalar::Type::float64:
+      return "number";
+    case Scalar::Type::boolean:
+      return "boolean";
+    case Scalar::Type::string:
+      return "string";
+    case Scalar::Type::null:
+      return "null";
+    case Scalar::Type::other:
+      break;
+  }
+  return "object or array";
+}
+
+template <class T, class Convert>
+Result<T> required(const FlatObject& obj, std::string_view key, std::string_view expected,
+                   Convert convert) {
+  std::optional<Scalar> v = member(obj, key);
+  if (!v) return fail(ErrorKind::parse, fmt::format("missing field '{}'", key));
+  std::optional<T> out = convert(*v);
+  if (!out) {
+    return fail(ErrorKind::parse,
+                fmt::format("field '{}' has type {}, expected {}", key, type_name(*v), expected));
+  }
+  return std::move(*out);
+}
+
+}  // namespace
+
+Result<std::string> req_string(const FlatObject& obj, std::string_view key) {
+  return required<std::string>(obj, key, "a string", [](const Scalar& v) { return to_string(v); });
+}
+Result<int64_t> req_int(const FlatObject& obj, std::string_view key) {
+  return required<int64_t>(obj, key, "an integer", [](const Scalar& v) { return to_int(v); });
+}
+
+bool read_flat(simdjson::ondemand::object obj, FlatObject& out) {
+  out.members.clear();
+  for (auto member : obj) {
+    simdjson::ondemand::field f;
+    if (std::move(member).get(f)) return false;
+    std::optional<std::string_view> key = plain_text(f.key().raw());
+    if (!key) return false;
+    std::optional<Scalar> value = scalar(f.value());
+    if (!value) return false;
+    out.members.emplace_back(*key, *value);
+  }
+  return true;
+}
+
+simdjson::error_code iterate(simdjson::ondemand::parser& parser, std::string_view body,
+                             simdjson::padded_string& copy, simdjson::ondemand::document& doc) {
+  if (has_padding(body)) {
+    return parser
+        .iterate(simdjson::padded_string_view(body.data(), body.size(),
+                                              body.size() + simdjson::SIMDJSON_PADDING))
+        .get(doc);
+  }
+  copy = simdjson::padded_string(body);
+  return parser.iterate(copy).get(doc);
 }
 
 }  // namespace pvex::pve::json

@@ -31,4 +31,8 @@ Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view json);
 Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_view json,
                                                                   std::string_view id_prefix);
 
+/// parse_metrics_export_matching(json, "node/"): the nodes' items only, as a plain parse
+/// function for Session::get_model.
+Result<std::vector<ExportedMetric>> parse_metrics_export_nodes(std::string_view json);
+
 }  // namespace pvex::pve

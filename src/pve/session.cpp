@@ -1,10 +1,16 @@
-// Session: memoisation (including in-flight sharing) and bounded parallel fetching.
+// Session: memoisation (including in-flight sharing), bounded parallel fetching, decoding on use
+// and the parse slots.
 #include "pve/session.hpp"
 
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <optional>
 #include <thread>
+
+#include <simdjson.h>
+
+#include "pve/gzip.hpp"
+#include "pve/json.hpp"
 
 namespace pvex::pve {
 
@@ -43,30 +49,106 @@ std::pair<std::shared_ptr<E>, bool> claim(std::mutex& mutex, Map& map, std::stri
   return {entry, true};
 }
 
+bool is_padded(const std::string& s) {
+  return s.capacity() - s.size() >= simdjson::SIMDJSON_PADDING;
+}
+
 }  // namespace
 
-struct Session::Entry : Once<Result<Body>> {};
+Result<Body> decode(const Answer& answer, std::string_view path) {
+  if (answer.encoding == Encoding::identity) return answer.bytes;
+  auto out = std::make_shared<std::string>();
+  std::string why;
+  if (!gunzip(*answer.bytes, *out, why))
+    return fail(ErrorKind::io, "GET " + std::string(path) + ": " + why);
+  return Body(std::move(out));
+}
+
+/// A memoised answer; `decoded` shares its JSON between get() callers while any holds it.
+struct Session::Entry : Once<Result<Answer>> {
+  std::mutex decode_mutex;
+  std::weak_ptr<const std::string> decoded;
+  std::optional<Error> decode_error;  // decoding is deterministic: fails once, fails always
+
+  Result<Body> decoded_body(const Answer& a, std::string_view path) {
+    if (a.encoding == Encoding::identity) return a.bytes;
+    std::lock_guard lock(decode_mutex);  // concurrent callers wait for one decode
+    if (decode_error) return fail(*decode_error);
+    if (Body body = decoded.lock()) return body;
+    Result<Body> body = decode(a, path);
+    if (!body) {
+      decode_error = body.error();
+      return body;
+    }
+    decoded = *body;
+    return body;
+  }
+};
 struct Session::ParsedEntry : Once<Result<std::shared_ptr<const void>>> {};
 
-Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel)
+Session::Session(FetchFn fetch, Clock::time_point deadline, size_t max_parallel, size_t parse_slots)
     : m_fetch(std::move(fetch)),
       m_deadline(deadline),
-      m_max_parallel(max_parallel == 0 ? 1 : max_parallel) {}
+      m_max_parallel(max_parallel == 0 ? 1 : max_parallel),
+      m_parse_slots(parse_slots != 0
+                        ? parse_slots
+                        : std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 4)) {}
 
 Session::~Session() = default;
 
-Result<Body> Session::get(std::string_view path) {
+std::pair<std::shared_ptr<Session::Entry>, Result<Answer>> Session::answer(std::string_view path) {
   auto [entry, owner] = claim<Entry>(m_mutex, m_entries, path);
-  if (!owner) return entry->wait();
+  if (!owner) return {entry, entry->wait()};
   {
     std::lock_guard lock(m_mutex);
     ++m_fetches;
   }
-  return entry->publish(
+  Result<Answer> a =
       Clock::now() >= m_deadline
-          ? Result<Body>(
+          ? Result<Answer>(
                 fail(ErrorKind::timeout, "GET " + std::string(path) + ": scrape deadline exceeded"))
-          : m_fetch(path, m_deadline));
+          : m_fetch(path, m_deadline);
+  return {entry, entry->publish(std::move(a))};
+}
+
+Result<Body> Session::get(std::string_view path) {
+  auto [entry, a] = answer(path);
+  if (!a) return fail(a.error());
+  return entry->decoded_body(*a, path);
+}
+
+void Session::prefetch(std::span<const std::string> paths) {
+  run_parallel(paths.size(), [&](size_t i) { (void)answer(paths[i]); });
+}
+
+Result<void> Session::with_json(std::string_view path,
+                                const std::function<void(std::string_view)>& use) {
+  auto [entry, a] = answer(path);
+  if (!a) return fail(a.error());
+  {
+    std::unique_lock lock(m_slot_mutex);
+    m_slot_cv.wait(lock, [&] { return m_parsing < m_parse_slots; });
+    ++m_parsing;
+    m_max_parsing = std::max(m_max_parsing, m_parsing);
+  }
+  Result<void> out;
+  {
+    Result<Body> json = entry->decoded_body(*a, path);
+    if (json) {
+      // Our decoded buffers have simdjson's padding: parsed in place, not copied first.
+      // The parser comes from the pool for this parse only: a big one is freed right after.
+      json::ParseScope scope(is_padded(**json) ? std::string_view(**json) : std::string_view());
+      use(**json);
+    } else {
+      out = fail(json.error());
+    }
+  }  // the JSON and the parser are gone before the slot is
+  {
+    std::lock_guard lock(m_slot_mutex);
+    --m_parsing;
+  }
+  m_slot_cv.notify_one();
+  return out;
 }
 
 Result<std::shared_ptr<const void>> Session::get_parsed_erased(std::string_view path,
@@ -77,30 +159,37 @@ Result<std::shared_ptr<const void>> Session::get_parsed_erased(std::string_view 
   key += path;
   auto [entry, owner] = claim<ParsedEntry>(m_mutex, m_parsed, key);
   if (!owner) return entry->wait();
-  Result<Body> body = get(path);
-  return entry->publish(body ? parse(**body)
-                             : Result<std::shared_ptr<const void>>(fail(body.error())));
+  return entry->publish(parse());
 }
 
 std::vector<Result<Body>> Session::get_all(std::span<const std::string> paths) {
   std::vector<Result<Body>> results(paths.size(), fail(ErrorKind::internal, "not fetched"));
-  if (paths.empty()) return results;
+  run_parallel(paths.size(), [&](size_t i) { results[i] = get(paths[i]); });
+  return results;
+}
+
+void Session::run_parallel(size_t n, const std::function<void(size_t)>& job) {
+  if (n == 0) return;
   std::atomic<size_t> next{0};
   auto worker = [&] {
-    for (size_t i = next++; i < paths.size(); i = next++) results[i] = get(paths[i]);
+    for (size_t i = next++; i < n; i = next++) job(i);
   };
-  const size_t n_threads = std::min(m_max_parallel, paths.size());
+  const size_t n_threads = std::min(m_max_parallel, n);
   std::vector<std::thread> threads;
   threads.reserve(n_threads - 1);
   for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
   worker();
   for (std::thread& t : threads) t.join();
-  return results;
 }
 
 size_t Session::fetch_count() const {
   std::lock_guard lock(m_mutex);
   return m_fetches;
+}
+
+size_t Session::max_parses_at_once() const {
+  std::lock_guard lock(m_slot_mutex);
+  return m_max_parsing;
 }
 
 }  // namespace pvex::pve

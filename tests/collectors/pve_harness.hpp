@@ -45,7 +45,7 @@ struct FixtureApi {
   pve::FetchFn fetch() const {
     pve::FetchFn base = fixture_fetch(scenario);
     return [base, overrides = overrides, asked = asked, mutex = mutex](
-               std::string_view path, pve::Clock::time_point deadline) -> Result<pve::Body> {
+               std::string_view path, pve::Clock::time_point deadline) -> Result<pve::Answer> {
       {
         std::lock_guard<std::mutex> lock(*mutex);
         asked->emplace_back(path);

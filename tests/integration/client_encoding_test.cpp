@@ -1,6 +1,7 @@
-// The client's own gzip decoding (pve/client.cpp gunzip) against a local HTTPS server that
-// answers with chosen Content-Encodings and bodies: decoded content, the size limit measured
-// on the decoded content, and corrupt or unsupported encodings as errors naming the path.
+// The client's gzip handling (pve/client.cpp, pve/gzip.cpp) against a local HTTPS server that
+// HTTPS server that answers with chosen Content-Encodings and bodies: decoded content, the size
+// limit measured on the decoded content, and corrupt or unsupported encodings as errors naming the
+// path.
 #include <chrono>
 #include <string>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <zlib.h>
 
 #include "pve/client.hpp"
+#include "pve/session.hpp"
 #include "support/test_pki.hpp"
 
 namespace pvex::pve {
@@ -111,6 +113,30 @@ TEST_F(ClientEncoding, GzipAnswerIsDecodedWithPaddingBehindIt) {
   EXPECT_EQ(**b, big_json());
   EXPECT_GE((*b)->capacity(), (*b)->size() + simdjson::SIMDJSON_PADDING);
   EXPECT_EQ(m_accept_encoding, "gzip");
+}
+
+TEST_F(ClientEncoding, SessionGetsTheGzipAnswerCompressedAndDecodesItOnUse) {
+  Result<Answer> a = client()->get_answer("/gzip", soon());
+  ASSERT_TRUE(a.has_value()) << a.error().message;
+  EXPECT_EQ(a->encoding, Encoding::gzip);
+  EXPECT_EQ(*a->bytes, gzip(big_json()));
+  Session session(client()->fetcher(), soon());
+  Result<Body> b = session.get("/gzip");
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(**b, big_json());
+  Result<Body> corrupt = session.get("/corrupt");
+  ASSERT_FALSE(corrupt.has_value());
+  EXPECT_EQ(corrupt.error().kind, ErrorKind::io);
+  EXPECT_EQ(corrupt.error().message, "GET /corrupt: invalid gzip body");
+  const size_t limit = big_json().size() - 1;
+  Result<Answer> big = client(limit)->get_answer("/gzip", soon());
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().message,
+            "GET /gzip: response too large (> " + std::to_string(limit) + " bytes)");
+  Result<Answer> plain = client()->get_answer("/plain", soon());
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->encoding, Encoding::identity);
+  EXPECT_EQ(*plain->bytes, big_json());
 }
 
 TEST_F(ClientEncoding, PlainAnswerIsKeptAsIs) {

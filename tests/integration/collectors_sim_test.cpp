@@ -68,7 +68,7 @@ Scraped scrape(const config::Config& cfg,
 template <class T>
 T served(const config::Config& cfg, const std::string& path, Result<T> (*parse)(std::string_view)) {
   std::shared_ptr<pve::Client> client = *pve::Client::create(cfg.api);
-  Result<pve::Body> body = client->fetcher()(path, pve::Clock::now() + std::chrono::seconds(5));
+  Result<pve::Body> body = client->get(path, pve::Clock::now() + std::chrono::seconds(5));
   EXPECT_TRUE(body.has_value()) << path;
   if (!body) return T{};
   Result<T> parsed = parse(**body);

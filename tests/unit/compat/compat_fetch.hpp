@@ -26,7 +26,7 @@ inline pve::FetchFn compat_fetch(std::string scenario, Faults faults = {},
                                  Overrides overrides = {}) {
   pve::FetchFn base = fixture_fetch(scenario);
   return [scenario, base, faults = std::move(faults), overrides = std::move(overrides)](
-             std::string_view path, pve::Clock::time_point deadline) -> Result<pve::Body> {
+             std::string_view path, pve::Clock::time_point deadline) -> Result<pve::Answer> {
     if (auto it = faults.find(path); it != faults.end()) return fail(it->second);
     if (auto it = overrides.find(path); it != overrides.end())
       return std::make_shared<const std::string>(it->second);

@@ -153,6 +153,84 @@ TEST(ParseClusterResources, TruncatedAndNotAnObject) {
   EXPECT_EQ(parse_cluster_resources("\"data\"").error().kind, ErrorKind::parse);
 }
 
+TEST(ParseClusterResourcesOnDemand, SameModelAsTheDomParse) {
+  for (const char* scenario : {"pve8-three-nodes", "pve9-three-nodes"}) {
+    const std::string body = read_fixture(scenario, "/cluster/resources");
+    Result<Resources> fast = parse_cluster_resources(body);
+    Result<Resources> dom = parse_cluster_resources_dom(body);
+    ASSERT_TRUE(fast.has_value() && dom.has_value()) << scenario;
+    ASSERT_FALSE(fast->guests.empty());
+    EXPECT_EQ(*fast, *dom) << scenario;
+  }
+  // The tolerant conversions both paths share, and the members the On-Demand path reads itself:
+  // escaped strings, duplicates (the first counts, a null one too), nested values, other
+  // envelope members, entries of unknown types.
+  const char* body = R"({"x":{"data":1},"data":[
+      {"type":"qemu","vmid":"7","node":"n","name":"caf\u00e9 \"q\"","cpu":"0.25 ",
+       "template":"1","mem":1.9e3,"maxmem":18446744073709551615,"tags":5,"lock":null,
+       "lock":"backup","pool":true,"netin":-1,"disk":[1],"hastate":{"a":1},"uptime":true},
+      {"type":"lxc","vmid":8.7,"node":"n","status":null,"status":"running","maxcpu":2},
+      {"type":"node","node":"n","status":"online","cgroup-mode":"2","level":"","cpu":0},
+      {"type":"storage","storage":"s","node":"n","shared":"1","disk":"12","content":"images"},
+      {"type":"pool","pool":"p","cpu":1e-3},
+      {"type":"sdn","sdn":"z"},
+      {"type":"network","id":"x","nested":{"deep":[{"type":"qemu"}]}}]})";
+  Result<Resources> fast = parse_cluster_resources(body);
+  Result<Resources> dom = parse_cluster_resources_dom(body);
+  ASSERT_TRUE(fast.has_value()) << fast.error().message;
+  ASSERT_TRUE(dom.has_value()) << dom.error().message;
+  EXPECT_EQ(*fast, *dom);
+  ASSERT_EQ(fast->guests.size(), 2u);
+  const GuestResource& q = fast->guests[0];
+  EXPECT_EQ(q.vmid, 7);
+  EXPECT_EQ(q.name, "caf\u00e9 \"q\"");
+  EXPECT_EQ(q.cpu_ratio, 0.25);
+  EXPECT_EQ(q.is_template, true);
+  EXPECT_EQ(q.mem_bytes, 1900u);
+  EXPECT_EQ(q.maxmem_bytes, 18446744073709551615u);
+  EXPECT_EQ(q.tags, "5");
+  EXPECT_EQ(q.lock, std::nullopt);  // the first 'lock' is null
+  EXPECT_EQ(q.pool, std::nullopt);
+  EXPECT_EQ(q.netin_bytes, std::nullopt);
+  EXPECT_EQ(q.disk_bytes, std::nullopt);
+  EXPECT_EQ(q.hastate, std::nullopt);
+  EXPECT_EQ(q.uptime_seconds, 1u);
+  EXPECT_EQ(fast->guests[1].vmid, 8);
+  EXPECT_EQ(fast->guests[1].status, "unknown");  // the first 'status' is null
+  EXPECT_EQ(fast->nodes[0].cgroup_mode, 2);
+  EXPECT_TRUE(fast->storages[0].shared);
+  EXPECT_EQ(fast->storages[0].disk_bytes, 12u);
+  EXPECT_EQ(fast->pools[0].cpu_ratio, 0.001);
+}
+
+TEST(ParseClusterResourcesOnDemand, ErrorsAreTheDomParses) {
+  for (const char* body : {
+           R"({"data":[{"id":"x"}]})",
+           R"({"data":[{"type":"pool","pool":"p"},{"type":"qemu","vmid":{},"node":"n"}]})",
+           R"({"data":[{"type":"qemu","vmid":1}]})",
+           R"({"data":[{"type":"storage","node":"n"}]})",
+           R"({"data":[{"type":"node","node":null}]})",
+           R"({"data":[3]})",
+           R"({"data":{}})",
+           R"({"data":[]} x)",
+           R"({"data":[{"type":"qemu","vmid":1,"node":"n"})",
+           R"({"dat":[]})",
+           R"([])",
+       }) {
+    Result<Resources> fast = parse_cluster_resources(body);
+    Result<Resources> dom = parse_cluster_resources_dom(body);
+    ASSERT_FALSE(fast.has_value()) << body;
+    ASSERT_FALSE(dom.has_value()) << body;
+    EXPECT_EQ(fast.error().kind, ErrorKind::parse) << body;
+    EXPECT_EQ(fast.error().message, dom.error().message) << body;
+  }
+  // An escaped key leaves the On-Demand path; the DOM reads it.
+  Result<Resources> escaped =
+      parse_cluster_resources(R"({"data":[{"typ\u0065":"qemu","vmid":1,"node":"n"}]})");
+  ASSERT_TRUE(escaped.has_value());
+  EXPECT_EQ(escaped->guests.size(), 1u);
+}
+
 TEST(SplitTags, AcceptsEverySeparator) {
   EXPECT_EQ(split_tags("prod;web"), (std::vector<std::string>{"prod", "web"}));
   EXPECT_EQ(split_tags(" a, b;;c d "), (std::vector<std::string>{"a", "b", "c", "d"}));

@@ -80,5 +80,69 @@ TEST(ParseMetricsExport, IdPrefixStillRejectsMalformedItemsElsewhere) {
   EXPECT_EQ(*numeric, (std::vector<ExportedMetric>{{"12", "m", 1, 0, "gauge"}}));
 }
 
+TEST(ParseMetricsExportNodes, SameItemsAsTheDomParse) {
+  const std::string body = testing::read_fixture("pve9-three-nodes", "/cluster/metrics/export");
+  Result<std::vector<ExportedMetric>> fast = parse_metrics_export_nodes(body);
+  Result<std::vector<ExportedMetric>> dom = parse_metrics_export_matching(body, "node/");
+  ASSERT_TRUE(fast.has_value() && dom.has_value());
+  ASSERT_FALSE(fast->empty());
+  EXPECT_EQ(*fast, *dom);
+  // Conversions the On-Demand path does itself: numeric strings, integers beyond int64,
+  // missing and null timestamp/type, duplicate keys (the first counts), other members.
+  const char* body2 = R"({"extra":[1,{"a":2}],"data":{"n":1,"data":[
+      {"id":"node/a","metric":"m","value":"2.5 ","timestamp":null,"type":null,"id":"x"},
+      {"x":{"y":[1,2]},"id":"node/b","metric":"m","value":18446744073709551615},
+      {"id":"qemu/1","metric":"m","value":1.5e3,"timestamp":"t"},
+      {"id":"node/c","metric":"m","value":-3,"timestamp":7,"type":"derive"}]}})";
+  Result<std::vector<ExportedMetric>> mixed = parse_metrics_export_nodes(body2);
+  ASSERT_TRUE(mixed.has_value()) << mixed.error().message;
+  EXPECT_EQ(*mixed, *parse_metrics_export_matching(body2, "node/"));
+  EXPECT_EQ(*mixed,
+            (std::vector<ExportedMetric>{{"node/a", "m", 2.5, 0, "gauge"},
+                                         {"node/b", "m", 18446744073709551615.0, 0, "gauge"},
+                                         {"node/c", "m", -3, 7, "derive"}}));
+}
+
+TEST(ParseMetricsExportNodes, UnusualItemsGetTheDomParsesResultOrError) {
+  // Each of these leaves the On-Demand path; the answer is exactly the DOM parse's.
+  for (const char* body : {
+           R"({"data":{"data":[{"id":"node\/a","metric":"m","value":1}]}})",  // escapes
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":1,"timestamp":1.9}]}})",
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":true}]}})",  // bool value
+           R"({"data":{"data":[{"id":"node/a","metric":7,"value":1}]}})",       // numeric metric
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":1,"type":5}]}})",
+       }) {
+    Result<std::vector<ExportedMetric>> fast = parse_metrics_export_nodes(body);
+    Result<std::vector<ExportedMetric>> dom = parse_metrics_export_matching(body, "node/");
+    ASSERT_TRUE(fast.has_value()) << body;
+    ASSERT_TRUE(dom.has_value()) << body;
+    EXPECT_EQ(*fast, *dom) << body;
+  }
+  EXPECT_EQ(
+      parse_metrics_export_nodes(R"({"data":{"data":[{"id":"node\/a","metric":"m","value":1}]}})")
+          ->front()
+          .id,
+      "node/a");
+  for (
+      const char* body : {
+          R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},{"id":"qemu/1","metric":"m"}]}})",
+          R"({"data":{"data":[{"id":"qemu/1","metric":{},"value":1}]}})",
+          R"({"data":{"data":[{"id":"qemu/1","metric":"m","value":"x"}]}})",
+          R"({"data":{"data":[{"id":null,"metric":"m","value":1}]}})",
+          R"({"data":{"data":[3]}})",
+          R"({"data":{"data":{}}})",
+          R"({"data":[]})",
+          R"({"data":{"data":[]}} x)",
+          R"({"data":{"data":[{"id":"node/a","metric":"m","value":1}]})",
+      }) {
+    Result<std::vector<ExportedMetric>> fast = parse_metrics_export_nodes(body);
+    Result<std::vector<ExportedMetric>> dom = parse_metrics_export_matching(body, "node/");
+    ASSERT_FALSE(fast.has_value()) << body;
+    ASSERT_FALSE(dom.has_value()) << body;
+    EXPECT_EQ(fast.error().kind, ErrorKind::parse) << body;
+    EXPECT_EQ(fast.error().message, dom.error().message) << body;
+  }
+}
+
 }  // namespace
 }  // namespace pvex::pve
