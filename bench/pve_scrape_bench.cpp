@@ -44,6 +44,20 @@ double peak_rss_mb() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
+/// The six native API collectors against `sim`, with the benchmarks' token.
+config::Config native_config(const testing::SimProcess& sim) {
+  config::Config cfg;
+  cfg.api.host = sim.host();
+  cfg.api.port = sim.port();
+  cfg.api.token_id = "bench@pve!bench";
+  cfg.api.token_secret = "secret";
+  cfg.api.ca_file = sim.ca_file();
+  cfg.collectors_disable_defaults = true;
+  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"})
+    cfg.collectors[c] = true;
+  return cfg;
+}
+
 /// args: nodes, guests per node, latency in ms, requests in flight (client and session bound),
 /// per-drive series on (1) or off (0).
 void BM_NativeScrape(benchmark::State& state) {
@@ -63,17 +77,9 @@ void BM_NativeScrape(benchmark::State& state) {
     state.SkipWithError(sim.error().message.c_str());
     return;
   }
-  config::Config cfg;
-  cfg.api.host = sim->host();
-  cfg.api.port = sim->port();
-  cfg.api.token_id = "bench@pve!bench";
-  cfg.api.token_secret = "secret";
-  cfg.api.ca_file = sim->ca_file();
+  config::Config cfg = native_config(*sim);
   cfg.api.max_in_flight = in_flight;
   cfg.guests.per_drive = per_drive;
-  cfg.collectors_disable_defaults = true;
-  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"})
-    cfg.collectors[c] = true;
   Result<std::shared_ptr<pve::Client>> client = pve::Client::create(cfg.api);
   if (!client) {
     state.SkipWithError(client.error().message.c_str());
@@ -249,15 +255,7 @@ void BM_WriteExposition(benchmark::State& state) {
     state.SkipWithError(sim.error().message.c_str());
     return;
   }
-  config::Config cfg;
-  cfg.api.host = sim->host();
-  cfg.api.port = sim->port();
-  cfg.api.token_id = "bench@pve!bench";
-  cfg.api.token_secret = "secret";
-  cfg.api.ca_file = sim->ca_file();
-  cfg.collectors_disable_defaults = true;
-  for (const char* c : {"cluster", "guest", "ha", "network", "node", "storage"})
-    cfg.collectors[c] = true;
+  const config::Config cfg = native_config(*sim);
   Result<std::shared_ptr<pve::Client>> client = pve::Client::create(cfg.api);
   if (!client) {
     state.SkipWithError(client.error().message.c_str());

@@ -329,40 +329,47 @@ std::string_view opt_or(const std::optional<T>& v, std::string_view fallback) {
   return v ? std::string_view(*v) : fallback;
 }
 
-void set_pressure(Values<k_slots>& v, const pve::Pressure& p) {
-  v.set(s_psi_cpu_some, p.cpu_some_percent);
-  v.set(s_psi_cpu_full, p.cpu_full_percent);
-  v.set(s_psi_io_some, p.io_some_percent);
-  v.set(s_psi_io_full, p.io_full_percent);
-  v.set(s_psi_mem_some, p.memory_some_percent);
-  v.set(s_psi_mem_full, p.memory_full_percent);
+/// What QEMU and LXC status entries share: identity, configuration flags and, while running,
+/// the usage both report under the same names.
+template <class Status>
+StatusRow common_row(Status& st, std::string state) {
+  StatusRow r;
+  r.vmid = st.vmid;
+  r.name = std::move(st.name);
+  r.state = std::move(state);
+  r.raw_tags = opt_or(st.tags, "");
+  r.is_template = st.is_template;
+  r.lock = std::move(st.lock);
+  Values<k_slots>& v = r.values;
+  v.set(s_cpus, st.cpus);
+  v.set(s_mem_size, st.maxmem_bytes);
+  v.set(s_disk_size, st.maxdisk_bytes);
+  if (st.status != "running") return r;
+  v.set(s_uptime, st.uptime_seconds);
+  v.set(s_cpu, st.cpu_ratio);
+  v.set(s_mem_used, st.mem_bytes);
+  v.set(s_net_rx, st.netin_bytes);
+  v.set(s_net_tx, st.netout_bytes);
+  v.set(s_disk_read, st.diskread_bytes);
+  v.set(s_disk_written, st.diskwrite_bytes);
+  v.set(s_psi_cpu_some, st.pressure.cpu_some_percent);
+  v.set(s_psi_cpu_full, st.pressure.cpu_full_percent);
+  v.set(s_psi_io_some, st.pressure.io_some_percent);
+  v.set(s_psi_io_full, st.pressure.io_full_percent);
+  v.set(s_psi_mem_some, st.pressure.memory_some_percent);
+  v.set(s_psi_mem_full, st.pressure.memory_full_percent);
+  return r;
 }
 
 StatusRow qemu_row(pve::QemuStatus&& q) {
-  StatusRow r;
-  r.vmid = q.vmid;
-  r.name = std::move(q.name);
-  r.state = opt_or(q.qmpstatus, opt_or(q.status, "unknown"));
-  r.raw_tags = opt_or(q.tags, "");
-  r.is_template = q.is_template;
-  r.lock = std::move(q.lock);
-  r.machine = opt_or(q.running_machine, "");
-  r.qemu_version = opt_or(q.running_qemu, "");
+  StatusRow r = common_row(q, std::string(opt_or(q.qmpstatus, opt_or(q.status, "unknown"))));
   Values<k_slots>& v = r.values;
-  v.set(s_cpus, q.cpus);
-  v.set(s_mem_size, q.maxmem_bytes);
-  v.set(s_disk_size, q.maxdisk_bytes);
   v.set(s_balloon_min, q.balloon_min_bytes);
   v.set(s_balloon_shares, q.shares);
+  r.machine = opt_or(q.running_machine, "");
+  r.qemu_version = opt_or(q.running_qemu, "");
   if (q.status != "running") return r;
-  v.set(s_uptime, q.uptime_seconds);
-  v.set(s_cpu, q.cpu_ratio);
-  v.set(s_mem_used, q.mem_bytes);
   v.set(s_mem_host, q.memhost_bytes);
-  v.set(s_net_rx, q.netin_bytes);
-  v.set(s_net_tx, q.netout_bytes);
-  v.set(s_disk_read, q.diskread_bytes);
-  v.set(s_disk_written, q.diskwrite_bytes);
   const pve::BalloonInfo b = q.ballooninfo.value_or(pve::BalloonInfo{});
   v.set(s_balloon_actual, b.actual_bytes ? b.actual_bytes : q.balloon_bytes);
   v.set(s_balloon_max, b.max_mem_bytes);
@@ -373,7 +380,6 @@ StatusRow qemu_row(pve::QemuStatus&& q) {
   v.set(s_major_faults, b.major_page_faults);
   v.set(s_minor_faults, b.minor_page_faults);
   v.set(s_balloon_update, b.last_update_seconds);
-  set_pressure(v, q.pressure);
   r.drives.reserve(q.blockstat.size());
   for (pve::DriveStats& d : q.blockstat) {
     DriveRow& row = r.drives.emplace_back();
@@ -394,29 +400,12 @@ StatusRow qemu_row(pve::QemuStatus&& q) {
 }
 
 StatusRow lxc_row(pve::LxcStatus&& c) {
-  StatusRow r;
-  r.vmid = c.vmid;
-  r.name = std::move(c.name);
-  r.state = opt_or(c.status, "unknown");
-  r.raw_tags = opt_or(c.tags, "");
-  r.is_template = c.is_template;
-  r.lock = std::move(c.lock);
+  StatusRow r = common_row(c, std::string(opt_or(c.status, "unknown")));
   Values<k_slots>& v = r.values;
-  v.set(s_cpus, c.cpus);
-  v.set(s_mem_size, c.maxmem_bytes);
   v.set(s_swap_size, c.maxswap_bytes);
-  v.set(s_disk_size, c.maxdisk_bytes);
   if (c.status != "running") return r;
-  v.set(s_uptime, c.uptime_seconds);
-  v.set(s_cpu, c.cpu_ratio);
-  v.set(s_mem_used, c.mem_bytes);
   v.set(s_swap_used, c.swap_bytes);
   v.set(s_disk_used, c.disk_bytes);
-  v.set(s_net_rx, c.netin_bytes);
-  v.set(s_net_tx, c.netout_bytes);
-  v.set(s_disk_read, c.diskread_bytes);
-  v.set(s_disk_written, c.diskwrite_bytes);
-  set_pressure(v, c.pressure);
   return r;
 }
 
