@@ -148,6 +148,25 @@ TEST(ContentType, PerFormat) {
 namespace pvex::metrics {
 namespace {
 
+/// Writes `set` with Writer::next(piece) until it says it is done: every piece but the last
+/// holds at least `piece` bytes, the pieces join to `whole`, and the writer stays finished.
+void expect_pieces_make_whole(const MetricSet& set, Format format, size_t piece,
+                              const std::string& whole) {
+  Writer writer(set, format);
+  std::string joined;
+  size_t calls = 0;
+  for (bool more = true; more && calls < 10000; ++calls) {
+    const size_t before = joined.size();
+    more = writer.next(joined, piece);
+    if (more) {
+      EXPECT_GE(joined.size() - before, std::min(piece, whole.size())) << "piece " << piece;
+    }
+  }
+  EXPECT_EQ(joined, whole) << "piece " << piece;
+  EXPECT_FALSE(writer.next(joined, piece));  // stays finished
+  EXPECT_EQ(joined, whole);
+}
+
 TEST(TextFormat, WriterInPiecesEqualsWriteForEveryPieceSize) {
   MetricSet set;
   set.add(k_plain, 1, {});
@@ -157,21 +176,8 @@ TEST(TextFormat, WriterInPiecesEqualsWriteForEveryPieceSize) {
     std::string whole;
     write(set, format, whole);
     for (size_t piece :
-         {size_t{1}, size_t{40}, size_t{333}, whole.size() - 1, whole.size(), size_t{1} << 20}) {
-      Writer writer(set, format);
-      std::string joined;
-      size_t calls = 0;
-      for (bool more = true; more && calls < 10000; ++calls) {
-        const size_t before = joined.size();
-        more = writer.next(joined, piece);
-        if (more) {
-          EXPECT_GE(joined.size() - before, std::min(piece, whole.size())) << "piece " << piece;
-        }
-      }
-      EXPECT_EQ(joined, whole) << "piece " << piece;
-      EXPECT_FALSE(writer.next(joined, piece));  // stays finished
-      EXPECT_EQ(joined, whole);
-    }
+         {size_t{1}, size_t{40}, size_t{333}, whole.size() - 1, whole.size(), size_t{1} << 20})
+      expect_pieces_make_whole(set, format, piece, whole);
   }
 }
 
@@ -294,19 +300,8 @@ TEST(TextFormat, StoredAndGeneratedSamplesOfOneFamilyInPieces) {
   EXPECT_EQ(whole.find("pvex_test_guest_bytes{node=\"pve0\",vmid=\"1\",name=\"first\"} 7\n"),
             whole.find("# TYPE pvex_test_guest_bytes gauge\n") + 35);
   EXPECT_NE(whole.find("name=\"\"} 22\n# HELP pvex_test_up"), std::string::npos) << whole;
-  for (size_t piece : {size_t{1}, size_t{50}, size_t{200}, whole.size()}) {
-    Writer writer(set, Format::prometheus_text);
-    std::string joined;
-    size_t calls = 0;
-    for (bool more = true; more && calls < 10000; ++calls) {
-      const size_t before = joined.size();
-      more = writer.next(joined, piece);
-      if (more) {
-        EXPECT_GE(joined.size() - before, piece);
-      }
-    }
-    EXPECT_EQ(joined, whole) << "piece " << piece;
-  }
+  for (size_t piece : {size_t{1}, size_t{50}, size_t{200}, whole.size()})
+    expect_pieces_make_whole(set, Format::prometheus_text, piece, whole);
 }
 
 TEST(TextFormat, LabelPrefixEscapesOnceAndReadsBack) {
