@@ -172,7 +172,7 @@ bool add_entry(const json::FlatObject& obj, Resources& out) {
 /// or is unusual (escapes in keys, nested entries): the DOM parse then decides and reports,
 /// so errors stay exactly the DOM parse's.
 std::optional<Resources> parse_resources_on_demand(std::string_view body) {
-  od::parser parser;
+  std::optional<od::parser> parser;
   simdjson::padded_string copy;
   od::document doc;
   od::object root;

@@ -34,8 +34,12 @@ bool gunzip(std::string_view gz, std::string& out, std::string& why) {
     why = "cannot allocate a gzip decompressor";
     return false;
   }
-  out.clear();
-  out.reserve(*isize + simdjson::SIMDJSON_PADDING);
+  // A reused buffer (a parse slot's) keeps its capacity and is not cleared first: resizing then
+  // writes zeros only past its old size, and a reallocation copies nothing.
+  if (out.capacity() < *isize + simdjson::SIMDJSON_PADDING) {
+    out.clear();
+    out.reserve(*isize + simdjson::SIMDJSON_PADDING);
+  }
   out.resize(*isize);
   size_t actual = 0;
   const libdeflate_result res = libdeflate_gzip_decompress(decompressor.get(), gz.data(), gz.size(),

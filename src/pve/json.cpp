@@ -87,7 +87,22 @@ PooledParser::~PooledParser() {
   ParserPool::instance().give_back(std::move(m_parser));
 }
 
-ParseScope::ParseScope(std::string_view padded) : m_padded(padded), m_outer(t_scope) {
+ParseScope::ParseScope(std::string_view padded)
+    : m_pooled(std::in_place), m_padded(padded), m_outer(t_scope) {
+  t_scope = this;
+}
+
+void ParserSet::reserve(size_t bytes) {
+  const size_t room = bytes + bytes / 4;
+  simdjson::error_code ignored{};
+  if (dom.capacity() < bytes) ignored = dom.allocate(room);
+  if (doc.capacity() < bytes) ignored = doc.allocate(room);
+  if (ondemand.capacity() < bytes) ignored = ondemand.allocate(room);
+  (void)ignored;
+}
+
+ParseScope::ParseScope(ParserSet& parsers, std::string_view padded)
+    : m_set(&parsers), m_padded(padded), m_outer(t_scope) {
   t_scope = this;
 }
 
@@ -123,8 +138,13 @@ Result<Object> parse_root(std::string_view body, std::string_view what) {
   Element root;
   // realloc_if_needed copies the body into a padded buffer (the parser keeps it: one more copy
   // of the answer resident), so only where the body has no padding of its own.
+  simdjson::dom::document* doc = t_scope ? t_scope->document() : nullptr;
   simdjson::error_code err =
-      thread_parser().parse(body.data(), body.size(), !is_padded(body)).get(root);
+      doc ? thread_parser()
+                .parse_into_document(*doc, reinterpret_cast<const uint8_t*>(body.data()),
+                                     body.size(), !is_padded(body))
+                .get(root)
+          : thread_parser().parse(body.data(), body.size(), !is_padded(body)).get(root);
   if (err) {
     return fail(ErrorKind::parse, fmt::format("{}: invalid JSON ({}, {} bytes)", what,
                                               simdjson::error_message(err), body.size()));
@@ -527,8 +547,11 @@ bool read_flat(simdjson::ondemand::object obj, FlatObject& out) {
   return true;
 }
 
-simdjson::error_code iterate(simdjson::ondemand::parser& parser, std::string_view body,
-                             simdjson::padded_string& copy, simdjson::ondemand::document& doc) {
+simdjson::error_code iterate(std::optional<simdjson::ondemand::parser>& local,
+                             std::string_view body, simdjson::padded_string& copy,
+                             simdjson::ondemand::document& doc) {
+  simdjson::ondemand::parser* scoped = t_scope ? t_scope->ondemand_parser() : nullptr;
+  simdjson::ondemand::parser& parser = scoped ? *scoped : local.emplace();
   if (has_padding(body)) {
     return parser
         .iterate(simdjson::padded_string_view(body.data(), body.size(),

@@ -37,24 +37,44 @@ class PooledParser {
   std::unique_ptr<simdjson::dom::parser> m_parser;
 };
 
+/// A DOM and an On-Demand parser that a caller keeps across parses (a session's parse slot):
+/// their buffers, several times the size of the largest answer parsed, are allocated and
+/// page-faulted once instead of once per parse.
+struct ParserSet {
+  simdjson::dom::parser dom;
+  simdjson::dom::document doc;  // what `dom` parses into (its tape and strings)
+  simdjson::ondemand::parser ondemand;
+
+  /// Grows the buffers for answers of `bytes` (with room to spare: the next node's list is a
+  /// little larger or smaller, and growing to exactly what is needed would reallocate, and
+  /// page-fault, for most of them). A failed allocation shows again in the parse.
+  void reserve(size_t bytes);
+};
+
 /// While alive, this thread's parses (parse_root, parse_data, ...) use a parser taken from the
-/// pool for this scope only instead of the thread's own one, so a thread
-/// that parses once does not keep a grown parser for its lifetime. `padded`, when given, is a
-/// buffer with simdjson::SIMDJSON_PADDING readable bytes behind it: a parse of exactly that
-/// buffer reads it in place instead of copying it into the parser first. Scopes nest; the
+/// pool for this scope only (or the caller's ParserSet) instead of the thread's own one, so a
+/// thread that parses once does not keep a grown parser for its lifetime. `padded`, when given,
+/// is a buffer with simdjson::SIMDJSON_PADDING readable bytes behind it: a parse of exactly
+/// that buffer reads it in place instead of copying it into the parser first. Scopes nest; the
 /// innermost wins.
 class ParseScope {
  public:
   explicit ParseScope(std::string_view padded = {});
+  ParseScope(ParserSet& parsers, std::string_view padded);
   ~ParseScope();
   ParseScope(const ParseScope&) = delete;
   ParseScope& operator=(const ParseScope&) = delete;
 
-  simdjson::dom::parser& parser() { return m_parser.get(); }
+  simdjson::dom::parser& parser() { return m_set ? m_set->dom : m_pooled->get(); }
+  /// The caller's document to parse into, or null (the parser's own).
+  simdjson::dom::document* document() { return m_set ? &m_set->doc : nullptr; }
+  /// The caller's On-Demand parser, or null (iterate() then uses one of its own).
+  simdjson::ondemand::parser* ondemand_parser() { return m_set ? &m_set->ondemand : nullptr; }
   std::string_view padded() const { return m_padded; }
 
  private:
-  PooledParser m_parser;
+  std::optional<PooledParser> m_pooled;
+  ParserSet* m_set = nullptr;
   std::string_view m_padded;
   ParseScope* m_outer;
 };
@@ -209,11 +229,13 @@ Result<int64_t> req_int(const FlatObject& obj, std::string_view key);
 /// object is malformed or has a key with escapes (the DOM parse then decides).
 bool read_flat(simdjson::ondemand::object obj, FlatObject& out);
 
-/// Starts an On-Demand iteration of `body`: in place when it has padding (has_padding), else
-/// over a padded copy made in `copy`. The On-Demand kernel is simdjson's builtin one (the
-/// portable fallback kernel for a generic x86-64 build; the DOM dispatches at run time).
-simdjson::error_code iterate(simdjson::ondemand::parser& parser, std::string_view body,
-                             simdjson::padded_string& copy, simdjson::ondemand::document& doc);
+/// Starts an On-Demand iteration of `body` with this thread's ParseScope's On-Demand parser,
+/// else with `local` (made here): in place when it has padding (has_padding), else over a padded
+/// copy made in `copy`. The On-Demand kernel is simdjson's builtin one (the portable fallback
+/// kernel for a generic x86-64 build; stage 1 and the DOM dispatch at run time).
+simdjson::error_code iterate(std::optional<simdjson::ondemand::parser>& local,
+                             std::string_view body, simdjson::padded_string& copy,
+                             simdjson::ondemand::document& doc);
 
 /// A model's optional scalar fields by key, for both parsers: `set(model, value)` runs for
 /// the first non-null member of each key (visit_members' rule). At most 64 keys.

@@ -1,6 +1,8 @@
 // Parser of GET /cluster/metrics/export.
 #include "pve/metrics_export.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <optional>
 
 #include <simdjson.h>
@@ -78,7 +80,7 @@ std::optional<double> number_value(od::value v) {
 /// validated (stage 1 still checks the structure, strings and UTF-8 of the whole answer).
 std::optional<std::vector<ExportedMetric>> parse_on_demand(std::string_view body,
                                                            std::string_view id_prefix) {
-  od::parser parser;
+  std::optional<od::parser> parser;
   simdjson::padded_string copy;
   od::document doc;
   od::object root;
@@ -203,6 +205,57 @@ Result<std::vector<ExportedMetric>> parse(std::string_view body, std::string_vie
   return out;
 }
 
+/// The node items of an answer in the shape PVE writes, found by their id's text instead of a
+/// walk over every item: ~150 node items among ~150,000 guest and storage items (8.5 MB at
+/// 10^4 guests). Taken only when the answer is `{"data":{"data":[...]}}` without whitespace
+/// around the envelope, has no backslash anywhere (so `"node/` can only open a plain string)
+/// and is valid UTF-8; every hit's enclosing object must be flat and parse as an item (a full
+/// stage 1 would also check the other items' strings, but keeps structural indexes of ~7 MB
+/// for 10^4 guests). Items of other objects are not validated: a
+/// malformed guest item does not hide the nodes' traffic. nullopt for anything else, and when
+/// no node item is found (the On-Demand and DOM paths then decide, with their exact errors).
+std::optional<std::vector<ExportedMetric>> scan_nodes(std::string_view body) {
+  constexpr std::string_view k_head = "{\"data\":{\"data\":[", k_tail = "]}}";
+  constexpr std::string_view k_needle = "\"node/";
+  const std::string_view trimmed = util::trim(body);
+  if (!trimmed.starts_with(k_head) || !trimmed.ends_with(k_tail)) return std::nullopt;
+  if (std::memchr(body.data(), '\\', body.size()) != nullptr) return std::nullopt;
+  if (!simdjson::validate_utf8(body.data(), body.size())) return std::nullopt;
+  const size_t first = static_cast<size_t>(trimmed.data() - body.data()) + k_head.size();
+  const size_t last = static_cast<size_t>(trimmed.data() - body.data()) + trimmed.size() -
+                      k_tail.size();  // the closing bracket of the items
+  std::vector<ExportedMetric> out;
+  simdjson::dom::parser parser;
+  size_t previous_open = std::string_view::npos;
+  for (size_t at = first; at < last;) {
+    const void* hit = memmem(body.data() + at, last - at, k_needle.data(), k_needle.size());
+    if (hit == nullptr) break;
+    const size_t pos = static_cast<size_t>(static_cast<const char*>(hit) - body.data());
+    at = pos + k_needle.size();
+    const size_t open = body.rfind('{', pos);
+    const size_t close = body.find('}', pos);
+    if (open == std::string_view::npos || open < first || close == std::string_view::npos ||
+        close >= last)
+      return std::nullopt;
+    if (open == previous_open) continue;  // a second hit in the same item
+    previous_open = open;
+    const std::string_view item = body.substr(open, close + 1 - open);
+    // Flat, and an element of the list: after '[' or ',', before ',' or ']'.
+    if (item.find_first_of("[]", 0) != std::string_view::npos ||
+        (body[open - 1] != '[' && body[open - 1] != ',') ||
+        (body[close + 1] != ',' && body[close + 1] != ']'))
+      return std::nullopt;
+    json::Object obj;
+    if (parser.parse(item.data(), item.size()).get_object().get(obj)) return std::nullopt;
+    Result<ExportedMetric> m = parse_item(obj);
+    if (!m) return std::nullopt;
+    if (m->id.starts_with("node/")) out.push_back(std::move(*m));
+    at = std::max(at, close + 1);
+  }
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view body) {
@@ -215,6 +268,8 @@ Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_vi
 }
 
 Result<std::vector<ExportedMetric>> parse_metrics_export_nodes(std::string_view body) {
+  if (std::optional<std::vector<ExportedMetric>> scanned = scan_nodes(body))
+    return std::move(*scanned);
   if (std::optional<std::vector<ExportedMetric>> fast = parse_on_demand(body, "node/"))
     return std::move(*fast);
   return parse(body, "node/");

@@ -31,8 +31,10 @@ Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view json);
 Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_view json,
                                                                   std::string_view id_prefix);
 
-/// parse_metrics_export_matching(json, "node/"): the nodes' items only, as a plain parse
-/// function for Session::get_model.
+/// The nodes' items only, as a plain parse function for Session::get_model. An answer in the
+/// shape PVE writes is scanned for the node items' ids (the guest and storage items, ~99 % of
+/// the answer, are not parsed, so a malformed one does not fail the nodes'); anything unusual
+/// gets parse_metrics_export_matching(json, "node/")'s result or error.
 Result<std::vector<ExportedMetric>> parse_metrics_export_nodes(std::string_view json);
 
 }  // namespace pvex::pve

@@ -125,7 +125,7 @@ TEST(ParseMetricsExportNodes, UnusualItemsGetTheDomParsesResultOrError) {
       "node/a");
   for (
       const char* body : {
-          R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},{"id":"qemu/1","metric":"m"}]}})",
+          R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},{"id":"qemu/1","metric":"m"}]} })",  // not PVE's shape: no scan
           R"({"data":{"data":[{"id":"qemu/1","metric":{},"value":1}]}})",
           R"({"data":{"data":[{"id":"qemu/1","metric":"m","value":"x"}]}})",
           R"({"data":{"data":[{"id":null,"metric":"m","value":1}]}})",
@@ -142,6 +142,38 @@ TEST(ParseMetricsExportNodes, UnusualItemsGetTheDomParsesResultOrError) {
     EXPECT_EQ(fast.error().kind, ErrorKind::parse) << body;
     EXPECT_EQ(fast.error().message, dom.error().message) << body;
   }
+}
+
+TEST(ParseMetricsExportNodes, ScanFindsTheNodeItemsOfPveShapedAnswers) {
+  // The shape PVE writes: the node items are found by their ids, the other items are not read,
+  // so a malformed guest item does not hide the nodes' traffic (the DOM parse fails on it).
+  const std::string body =
+      R"({"data":{"data":[{"id":"qemu/1","metric":"m"},)"
+      R"({"metric":"net_in","id":"node/a","value":5,"timestamp":9,"type":"derive"},)"
+      R"({"id":"storage/a/node","metric":"node/x","value":1},)"
+      R"({"id":"node/b","metric":"mem_used","value":2.5,"note":"node/again"}]}})";
+  Result<std::vector<ExportedMetric>> nodes = parse_metrics_export_nodes(body);
+  ASSERT_TRUE(nodes.has_value()) << nodes.error().message;
+  EXPECT_EQ(*nodes, (std::vector<ExportedMetric>{{"node/a", "net_in", 5, 9, "derive"},
+                                                 {"node/b", "mem_used", 2.5, 0, "gauge"}}));
+  EXPECT_FALSE(parse_metrics_export_matching(body, "node/").has_value());
+  // A node item the scan cannot read as a flat item sends the answer to the exact parse.
+  for (const char* bad : {
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":{"x":1}}]}})",
+           R"({"data":{"data":[{"id":"node/a","metric":"m"}]}})",
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":[1]}]}})",
+           R"({"data":{"data":[{"id":"node/a","metric":"m","value":1}{"id":"node/b"}]}})",
+       }) {
+    Result<std::vector<ExportedMetric>> scanned = parse_metrics_export_nodes(bad);
+    Result<std::vector<ExportedMetric>> dom = parse_metrics_export_matching(bad, "node/");
+    ASSERT_FALSE(dom.has_value()) << bad;
+    ASSERT_FALSE(scanned.has_value()) << bad;
+    EXPECT_EQ(scanned.error().message, dom.error().message) << bad;
+  }
+  // Invalid UTF-8 anywhere fails stage 1: the exact parse reports it.
+  std::string invalid = R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},)";
+  invalid += "{\"id\":\"qemu/1\",\"metric\":\"\xff\",\"value\":1}]}}";
+  EXPECT_FALSE(parse_metrics_export_nodes(invalid).has_value());
 }
 
 }  // namespace

@@ -215,6 +215,41 @@ TEST(Session, OneParseSlotSerialisesParses) {
   EXPECT_EQ(s.max_parses_at_once(), 1u);
 }
 
+/// A netstat answer of `n` entries whose counters say which answer and entry they are.
+std::string netstat_answer(int answer, int n) {
+  std::string json = "{\"data\":[";
+  for (int i = 0; i < n; ++i) {
+    if (i > 0) json += ',';
+    json += "{\"vmid\":\"" + std::to_string(100 + i) + "\",\"dev\":\"veth" + std::to_string(i) +
+            "\",\"in\":\"" + std::to_string(answer) + "\",\"out\":\"" + std::to_string(i) + "\"}";
+  }
+  return json + "]}";
+}
+
+TEST(Session, ASlotsBuffersServeAnswersOfEverySizeExactly) {
+  // One slot: every answer is decoded into and parsed with the same reused buffers, larger and
+  // smaller than the one before, and one (about 5 MB) too large for the slot to keep.
+  const std::vector<int> entries = {2000, 10, 3000, 1, 70000, 5, 2500};
+  FakeApi api;
+  std::vector<std::string> paths;
+  for (size_t a = 0; a < entries.size(); ++a) {
+    paths.push_back("/nodes/pve" + std::to_string(a) + "/netstat");
+    api.set(paths.back(), netstat_answer(static_cast<int>(a), entries[a]), Encoding::gzip);
+  }
+  Session s(api.fetch(), soon(), 1, 1);
+  for (int round = 0; round < 2; ++round) {
+    for (size_t a = 0; a < entries.size(); ++a) {
+      Result<std::vector<NetstatEntry>> got = s.get_model(paths[a], &parse_netstat);
+      ASSERT_TRUE(got.has_value()) << got.error().message;
+      ASSERT_EQ(got->size(), static_cast<size_t>(entries[a]));
+      EXPECT_EQ(got->front().in_bytes, a);
+      EXPECT_EQ(got->back().vmid, 100 + entries[a] - 1);
+      EXPECT_EQ(got->back().out_bytes, static_cast<uint64_t>(entries[a] - 1));
+    }
+  }
+  EXPECT_EQ(s.fetch_count(), entries.size());
+}
+
 // ---- fetch_per_node ------------------------------------------------------------------------
 
 const char* k_netstat = R"({"data":[{"vmid":"100","dev":"net0","in":"5","out":"7"}]})";
