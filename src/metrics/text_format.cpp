@@ -2,10 +2,12 @@
 #include "metrics/text_format.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include "util/strings.hpp"
 
@@ -291,6 +293,83 @@ void write_metadata(const Family& f, Format format, std::string& out) {
 
 }  // namespace
 
+namespace {
+
+/// Characters a label value must escape, for a check with one load per byte.
+constexpr std::array<bool, 256> k_escaped = [] {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>('\\')] = t[static_cast<unsigned char>('"')] =
+      t[static_cast<unsigned char>('\n')] = true;
+  return t;
+}();
+
+bool has_escapes(std::string_view v) {
+  for (char c : v)
+    if (k_escaped[static_cast<unsigned char>(c)]) return true;
+  return false;
+}
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+/// `v` escaped as a label value at `p` (room for 2 * v.size() bytes).
+char* put_escaped(char* p, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        *p++ = '\\';
+        *p++ = '\\';
+        break;
+      case '"':
+        *p++ = '\\';
+        *p++ = '"';
+        break;
+      case '\n':
+        *p++ = '\\';
+        *p++ = 'n';
+        break;
+      default:
+        *p++ = c;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+/// The writer's output: the caller's string, written through raw pointers. The string's size
+/// runs ahead of what is written (the bytes past `m_used` are scratch, grown in steps so that
+/// most lines need one capacity check and no per-piece appends); the destructor trims it.
+class Writer::Out {
+ public:
+  explicit Out(std::string& s) : m_s(s), m_used(s.size()) {}
+  ~Out() { m_s.resize(m_used); }
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+
+  size_t size() const { return m_used; }
+  /// Room for `n` bytes at the write position.
+  char* room(size_t n) {
+    if (m_s.size() - m_used < n) m_s.resize(m_used + std::max(n, k_step));
+    return m_s.data() + m_used;
+  }
+  /// The bytes up to `end` (from room()) are written.
+  void commit(char* end) { m_used = static_cast<size_t>(end - m_s.data()); }
+  /// The string holding exactly what is written, for the appending helpers; adopt() after.
+  std::string& text() {
+    m_s.resize(m_used);
+    return m_s;
+  }
+  void adopt() { m_used = m_s.size(); }
+
+ private:
+  static constexpr size_t k_step = 16 * 1024;
+  std::string& m_s;
+  size_t m_used;
+};
+
 void Writer::begin_family(const Family& f) {
   if (m_prepared == m_family) return;
   m_prepared = m_family;
@@ -300,89 +379,73 @@ void Writer::begin_family(const Family& f) {
     m_fragments.push_back((l == 0 ? f.name + "{" : std::string("\",")) + f.labels[l] + "=\"");
     m_separated.push_back("," + f.labels[l] + "=\"");
   }
+  if (!f.labels.empty()) m_separated[0].erase(0, 1);  // the first label has no comma
+  m_open = f.labels.empty() ? f.name + " " : f.name + "{";
   m_close = f.labels.empty() ? f.name + " " : std::string("\"} ");
+}
+
+void Writer::write_metadata_once(const Family& f, Out& out) {
+  if (m_meta) return;
+  write_metadata(f, m_format, out.text());
+  out.adopt();
+  m_meta = true;
 }
 
 namespace {
 
 /// Writes generated samples: the prefix's text is copied as it is, only the extra label values
-/// are assembled (and escaped) per sample.
+/// are put in (and escaped) per sample; each line is written in place after one capacity check.
 class TextSink final : public SampleSink {
  public:
-  TextSink(const Family& f, const std::vector<std::string>& separated, Format format,
-           std::string& out, bool& meta)
-      : m_f(f), m_separated(separated), m_format(format), m_out(out), m_meta(meta) {}
+  using Meta = std::function<void()>;
+  TextSink(const Family& f, std::string_view open, const std::vector<std::string>& separated,
+           Writer::Out& out, const Meta& meta)
+      : m_f(f), m_open(open), m_separated(separated), m_out(out), m_meta(meta) {}
 
   void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
               double value) override {
     const size_t k = prefix.size();
     if (k + extra.size() != m_f.labels.size()) return;  // a bug: problems() reports it
-    if (!m_meta) {
-      write_metadata(m_f, m_format, m_out);
-      m_meta = true;
+    if (!m_meta_done) {
+      m_meta();
+      m_meta_done = true;
     }
-    if (!m_f.labels.empty() && fast(prefix, extra, value)) return;
-    m_out += m_f.name;
+    size_t need = m_open.size() + prefix.text().size() + k_value_chars + 4;
+    for (size_t i = 0; i < extra.size(); ++i)
+      need += m_separated[k + i].size() + 2 * extra[i].size() + 1;
+    char* p = m_out.room(need);
+    p = put(p, m_open);
     if (!m_f.labels.empty()) {
-      m_out += '{';
-      m_out += prefix.text();
+      p = put(p, prefix.text());
       for (size_t i = 0; i < extra.size(); ++i) {
-        m_out += std::string_view(m_separated[k + i]).substr(k + i == 0 ? 1 : 0);
-        append_escaped_label(extra[i], m_out);
-        m_out += '"';
+        p = put(p, m_separated[k + i]);  // `,name="` (without the comma for the first label)
+        p = has_escapes(extra[i]) ? put_escaped(p, extra[i]) : put(p, extra[i]);
+        *p++ = '"';
       }
-      m_out += '}';
+      *p++ = '}';
+      *p++ = ' ';
     }
-    m_out += ' ';
-    append_value(value, m_out);
-    m_out += '\n';
-  }
-
- private:
-  // The line put together in a stack buffer and appended once (most lines are 80-200
-  // bytes): the per-piece appends cost more than the copying. False when it does not fit or
-  // an extra value needs escaping; sample() then writes it piece by piece.
-  bool fast(const LabelPrefix& prefix, std::span<const std::string_view> extra, double value) {
-    char buf[1024];
-    const size_t k = prefix.size();
-    size_t need = m_f.name.size() + prefix.text().size() + k_value_chars + 4;
-    for (size_t i = 0; i < extra.size(); ++i) {
-      if (needs_escape(extra[i])) return false;
-      need += m_separated[k + i].size() + extra[i].size() + 1;
-    }
-    if (need > sizeof buf) return false;
-    char* p = buf;
-    auto put = [&p](std::string_view s) {
-      std::memcpy(p, s.data(), s.size());
-      p += s.size();
-    };
-    put(m_f.name);
-    *p++ = '{';
-    put(prefix.text());
-    for (size_t i = 0; i < extra.size(); ++i) {
-      put(std::string_view(m_separated[k + i]).substr(k + i == 0 ? 1 : 0));
-      put(extra[i]);
-      *p++ = '"';
-    }
-    *p++ = '}';
-    *p++ = ' ';
     p = put_value(value, p);
     *p++ = '\n';
-    m_out.append(buf, p);
-    return true;
+    m_out.commit(p);
   }
 
+  bool meta_done() const { return m_meta_done; }
+
+ private:
   const Family& m_f;
+  std::string_view m_open;
   const std::vector<std::string>& m_separated;
-  Format m_format;
-  std::string& m_out;
-  bool& m_meta;
+  Writer::Out& m_out;
+  const Meta& m_meta;
+  bool m_meta_done = false;
 };
 
 }  // namespace
 
-bool Writer::write_generated(const FamilySamples& fs, std::string& out, size_t target) {
-  TextSink sink(fs.family, m_separated, m_format, out, m_meta);
+bool Writer::write_generated(const FamilySamples& fs, Out& out, size_t target) {
+  const TextSink::Meta meta = [&] { write_metadata_once(fs.family, out); };
+  TextSink sink(fs.family, m_open, m_separated, out, meta);
   for (; m_part < fs.generated.size(); ++m_part, m_row = 0) {
     const Generator& g = fs.generated[m_part];
     while (m_row < g.rows) {
@@ -396,46 +459,43 @@ bool Writer::write_generated(const FamilySamples& fs, std::string& out, size_t t
   return false;
 }
 
-bool Writer::next(std::string& out, size_t min_bytes) {
+bool Writer::next(std::string& text, size_t min_bytes) {
+  Out out(text);
   const size_t target = out.size() + std::min(min_bytes, std::string::npos - out.size());
   const auto& families = m_set.families();
   while (m_family < families.size()) {
     const FamilySamples& fs = *families[m_family];
     const Family& f = fs.family;
     const size_t n = fs.size();
-    if (!m_meta && n > 0) {
-      write_metadata(f, m_format, out);
-      m_meta = true;
-    }
+    if (n > 0) write_metadata_once(f, out);
     if (f.type == Type::histogram || f.type == Type::summary) {
       while (m_sample < n) {
-        write_distribution(fs, m_sample++, m_format, out);
+        write_distribution(fs, m_sample++, m_format, out.text());
+        out.adopt();
         if (out.size() >= target && m_sample < n) return true;
       }
     } else {
       // Counters and gauges, the bulk of every exposition: the text around the label values is
-      // put together once per family.
+      // put together once per family, each line written in place after one capacity check.
       begin_family(f);
       const LabelStore& store = *fs.store;
       const size_t k = m_fragments.size();
       while (m_sample < n) {
         const size_t i = m_sample++;
-        if (k == 0) {
-          out += m_close;
-        } else {
-          const uint32_t first = fs.label_refs[i];
-          const std::span<const std::string_view> values = store.tuple(first, k);
-          for (size_t l = 0; l < k; ++l) {
-            out += m_fragments[l];
-            if (store.needs_escape(first + static_cast<uint32_t>(l)))
-              append_escaped_label(values[l], out);
-            else
-              out += values[l];
-          }
-          out += m_close;
+        const uint32_t first = k == 0 ? 0 : fs.label_refs[i];
+        const std::span<const std::string_view> values = store.tuple(first, k);
+        size_t need = m_close.size() + k_value_chars + 2;
+        for (size_t l = 0; l < k; ++l) need += m_fragments[l].size() + 2 * values[l].size();
+        char* p = out.room(need);
+        for (size_t l = 0; l < k; ++l) {
+          p = put(p, m_fragments[l]);
+          p = store.needs_escape(first + static_cast<uint32_t>(l)) ? put_escaped(p, values[l])
+                                                                   : put(p, values[l]);
         }
-        append_value(fs.values[i], out);
-        out += '\n';
+        p = put(p, m_close);
+        p = put_value(fs.values[i], p);
+        *p++ = '\n';
+        out.commit(p);
         if (out.size() >= target && (m_sample < n || !fs.generated.empty())) return true;
       }
       if (write_generated(fs, out, target)) return true;

@@ -30,9 +30,12 @@ class Writer {
   Writer(const MetricSet& set, Format format) : m_set(set), m_format(format) {}
   bool next(std::string& out, size_t min_bytes);
 
+  class Out;  // the output of one next() call (text_format.cpp)
+
  private:
   void begin_family(const Family& f);
-  bool write_generated(const FamilySamples& fs, std::string& out, size_t target);
+  void write_metadata_once(const Family& f, Out& out);
+  bool write_generated(const FamilySamples& fs, Out& out, size_t target);
 
   const MetricSet& m_set;
   Format m_format;
@@ -43,9 +46,11 @@ class Writer {
   bool m_meta = false;                          // HELP/TYPE of the current family written
   size_t m_prepared = static_cast<size_t>(-1);  // the family the fragments below are for
   // The current family's fixed text around its label values: `name{l1="`, `",l2="`, ...,
-  // and the closing `"} ` (or `name ` without labels); for generated samples `,l1="`, ...
+  // and the closing `"} ` (or `name ` without labels); for generated samples `name{` (m_open)
+  // and `l1="`, `,l2="`, ...
   std::vector<std::string> m_fragments;
   std::vector<std::string> m_separated;
+  std::string m_open;
   std::string m_close;
 };
 

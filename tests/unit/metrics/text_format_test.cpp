@@ -304,6 +304,34 @@ TEST(TextFormat, StoredAndGeneratedSamplesOfOneFamilyInPieces) {
     expect_pieces_make_whole(set, Format::prometheus_text, piece, whole);
 }
 
+TEST(TextFormat, LinesLongerThanTheWritersGrowthStepAndNoPrefix) {
+  // Label values of 100 KB (stored) and 40 KB (a generated extra, with escapes), and generated
+  // samples whose labels all come as extras (an empty prefix): whole and in pieces alike.
+  const std::string big(100'000, 'x');
+  std::string extra(40'000, 'y');
+  extra[20'000] = '"';
+  const Family wide{"pvex_test_wide", "Wide labels.", Type::gauge, {"a", "b"}};
+  auto model = std::make_shared<const std::string>(extra);
+  MetricSet generated;
+  generated.add(wide, 1, {big, "s"});
+  generated.add_generated(wide, {2, [model](size_t row, SampleSink& sink) {
+                                   sink(LabelPrefix(), {row == 0 ? "g" : *model, "t"}, 2);
+                                 }});
+  MetricSet stored;
+  stored.add(wide, 1, {big, "s"});
+  stored.add(wide, 2, {"g", "t"});
+  stored.add(wide, 2, {extra, "t"});
+  std::string whole, expected;
+  write(generated, Format::prometheus_text, whole);
+  write(stored, Format::prometheus_text, expected);
+  EXPECT_EQ(whole, expected);
+  EXPECT_NE(whole.find("pvex_test_wide{a=\"g\",b=\"t\"} 2\n"), std::string::npos);
+  EXPECT_NE(whole.find(std::string(19'999, 'y') + "\\\"y"), std::string::npos);
+  EXPECT_GT(whole.size(), 140'000u);
+  for (size_t piece : {size_t{1}, size_t{1000}, size_t{70'000}})
+    expect_pieces_make_whole(generated, Format::prometheus_text, piece, whole);
+}
+
 TEST(TextFormat, LabelPrefixEscapesOnceAndReadsBack) {
   const std::string_view values[] = {"pve1", "a\"b\\c\nd"};
   const std::vector<std::string> names{"node", "name"};
