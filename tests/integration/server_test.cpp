@@ -300,6 +300,42 @@ TEST(Server, StreamsABodyPlainAndGzipped) {
   (*s)->stop(std::chrono::seconds(1));
 }
 
+TEST(Server, EmptyPiecesDoNotEndTheStreamAndTheConnectionStaysUsable) {
+  // The chunked framing is ours: a piece without bytes must not be sent as the last (empty)
+  // chunk, and the answer must end where the client expects so that it can reuse the connection.
+  Routes r = simple_routes();
+  r.metrics = [](const Request&) {
+    Response res;
+    auto n = std::make_shared<int>(0);
+    res.stream = [n](std::string& out) {
+      if (*n % 2 == 1) out += "line " + std::to_string(*n) + "\n";
+      return ++*n < 9;
+    };
+    return res;
+  };
+  Result<std::unique_ptr<Server>> s = Server::start(loopback_web(), r);
+  ASSERT_TRUE(s) << s.error().message;
+  {
+    httplib::Client c("127.0.0.1", (*s)->ports()[0]);
+    c.set_read_timeout(5);
+    c.set_keep_alive(true);
+    for (int i = 0; i < 3; ++i) {
+      auto res = c.Get("/metrics");
+      ASSERT_TRUE(res) << i;
+      EXPECT_EQ(res->body, "line 1\nline 3\nline 5\nline 7\n") << i;
+      EXPECT_EQ(res->get_header_value("Transfer-Encoding"), "chunked");
+    }
+    auto head = c.Head("/metrics");
+    ASSERT_TRUE(head);
+    EXPECT_EQ(head->status, 200);
+    EXPECT_TRUE(head->body.empty());
+    auto after = c.Get("/metrics");  // the HEAD left the connection (or a new one) usable
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->body, "line 1\nline 3\nline 5\nline 7\n");
+  }  // the client and its idle keep-alive connection are gone before the stop
+  EXPECT_TRUE((*s)->stop(std::chrono::seconds(5)));
+}
+
 TEST(Server, AClientLeavingMidStreamStopsTheProducer) {
   std::atomic<int> produced{0};
   Result<std::unique_ptr<Server>> s = Server::start(
