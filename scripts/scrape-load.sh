@@ -61,14 +61,20 @@ echo "pve-sim: $nodes nodes x $guests guests; exporter pid $pid; gzip=$gzip; ext
 echo "idle before the first scrape: VmRSS $(($(status_kb VmRSS) / 1024)) MB"
 curl "${curl_args[@]}" "http://127.0.0.1:$port/metrics" >/dev/null  # warm-up: connections, pools
 printf '%-7s %12s %10s %12s %14s %14s\n' scrape cpu_ms wall_s bytes peak_rss_mb rss_after_mb
+cpus=()
 for i in $(seq 1 "$scrapes"); do
   c0=$(cpu_ticks)
   read -r bytes wall < <(curl "${curl_args[@]}" "http://127.0.0.1:$port/metrics")
   sleep 0.2  # the answer is sent; let the exporter hand memory back
   c1=$(cpu_ticks)
-  printf '%-7s %12d %10s %12s %14.1f %14.1f\n' "$i" $(((c1 - c0) * 1000 / ticks)) "$wall" "$bytes" \
+  cpus+=($(((c1 - c0) * 1000 / ticks)))
+  printf '%-7s %12d %10s %12s %14.1f %14.1f\n' "$i" "${cpus[-1]}" "$wall" "$bytes" \
     "$(echo "$(status_kb VmHWM) / 1024" | bc -l)" "$(echo "$(status_kb VmRSS) / 1024" | bc -l)"
 done
+# CPU is read in clock ticks (10 ms): the mean over many scrapes is the figure to quote.
+printf '%s\n' "${cpus[@]}" | sort -n | awk '{v[NR] = $1; s += $1}
+  END {printf "cpu_ms per scrape: mean %.0f, median %d, min %d, max %d (%d scrapes)\n", s / NR,
+       v[int((NR + 1) / 2)], v[1], v[NR], NR}'
 echo "series in the last answer: $( ([ "$gzip" = 1 ] && gzip -dc "$work/body" || cat "$work/body") | grep -vc '^#')"
 [ -n "${KEEP:-}" ] && cp "$work/body" "$KEEP"
 true
