@@ -45,39 +45,27 @@ const std::vector<DriveStatsField>& drive_stats_fields() {
 
 namespace {
 
-/// drive_stats_fields() in visit_members' key order.
-struct DriveKeys {
-  std::vector<std::string_view> keys;
-  std::vector<std::optional<uint64_t> DriveStats::*> members;
-};
-
-const DriveKeys& drive_keys() {
-  static const DriveKeys k_keys = [] {
-    std::vector<DriveStatsField> fields = drive_stats_fields();
-    std::sort(fields.begin(), fields.end(), [](const DriveStatsField& a, const DriveStatsField& b) {
-      return json::key_less(a.key, b.key);
-    });
-    DriveKeys k;
-    for (const DriveStatsField& f : fields) {
-      k.keys.push_back(f.key);
-      k.members.push_back(f.member);
-    }
-    return k;
+/// drive_stats_fields()' keys, indexed.
+const json::KeyIndex& drive_keys() {
+  static const json::KeyIndex k_keys = [] {
+    std::vector<std::string_view> keys;
+    for (const DriveStatsField& f : drive_stats_fields()) keys.push_back(f.key);
+    return json::KeyIndex(keys);
   }();
   return k_keys;
 }
 
 std::vector<DriveStats> parse_blockstat_object(json::Object blockstat) {
   std::vector<DriveStats> out;
-  const DriveKeys& fields = drive_keys();
+  const json::KeyIndex& keys = drive_keys();
+  const std::vector<DriveStatsField>& fields = drive_stats_fields();
   for (auto [key, value] : blockstat) {
     json::Object drive;
     if (value.get_object().get(drive)) continue;
     DriveStats d;
     d.drive = std::string(key);
-    json::visit_members(drive, fields.keys, [&](size_t i, json::Element e) {
-      d.*fields.members[i] = json::to_uint(e);
-    });
+    json::visit_members(drive, keys,
+                        [&](size_t i, json::Element e) { d.*fields[i].member = json::to_uint(e); });
     out.push_back(std::move(d));
   }
   std::sort(out.begin(), out.end(),

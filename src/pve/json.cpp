@@ -1,7 +1,9 @@
 // JSON helpers for the PVE parsers: envelope access and tolerant field conversion.
 #include "pve/json.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -85,6 +87,42 @@ PooledParser::PooledParser() : m_parser(ParserPool::instance().take()) {}
 
 PooledParser::~PooledParser() {
   ParserPool::instance().give_back(std::move(m_parser));
+}
+
+KeyIndex::KeyIndex(std::span<const std::string_view> keys, int attempts) {
+  for (size_t i = 0; i < keys.size() && i < 64; ++i) {
+    m_entries.push_back({keys[i], probe(keys[i])});
+    m_sorted.emplace_back(keys[i], static_cast<int>(i));
+  }
+  std::stable_sort(m_sorted.begin(), m_sorted.end(),
+                   [](const auto& a, const auto& b) { return key_less(a.first, b.first); });
+  // Multipliers from a fixed sequence (the index is the same on every run): the first that
+  // puts every key in a slot of its own.
+  uint64_t mul = 0x9E3779B97F4A7C15ull;
+  for (int attempt = 0; attempt < attempts && !m_hashed; ++attempt) {
+    mul = (mul * 6364136223846793005ull + 1442695040888963407ull) | 1;
+    m_table.fill(-1);
+    bool clash = false;
+    for (size_t i = 0; i < m_entries.size() && !clash; ++i) {
+      int8_t& cell = m_table[slot(m_entries[i].probe, mul)];
+      if (cell >= 0 && m_entries[static_cast<size_t>(cell)].key != m_entries[i].key)
+        clash = true;
+      else if (cell < 0)
+        cell = static_cast<int8_t>(i);  // a repeated key keeps its first position
+    }
+    if (!clash) {
+      m_mul = mul;
+      m_hashed = true;
+    }
+  }
+}
+
+int KeyIndex::find_sorted(std::string_view key) const {
+  auto it = std::lower_bound(m_sorted.begin(), m_sorted.end(), key,
+                             [](const std::pair<std::string_view, int>& a, std::string_view k) {
+                               return key_less(a.first, k);
+                             });
+  return it != m_sorted.end() && it->first == key ? it->second : -1;
 }
 
 ParseScope::ParseScope(std::string_view padded)
@@ -387,13 +425,24 @@ std::optional<bool> to_bool(const Scalar& v) {
 std::optional<std::string> to_string(Element e) {
   return to_string(scalar(e));
 }
+// The common case first, straight from the tape: an integer the DOM stored as int64 (every
+// integer up to 2^63); anything else takes the tolerant conversions of its Scalar.
 std::optional<int64_t> to_int(Element e) {
+  if (e.type() == simdjson::dom::element_type::INT64) return e.get_int64().value_unsafe();
   return to_int(scalar(e));
 }
 std::optional<uint64_t> to_uint(Element e) {
+  if (e.type() == simdjson::dom::element_type::INT64) {
+    const int64_t i = e.get_int64().value_unsafe();
+    if (i >= 0) return static_cast<uint64_t>(i);
+    return std::nullopt;
+  }
   return to_uint(scalar(e));
 }
 std::optional<double> to_double(Element e) {
+  if (e.type() == simdjson::dom::element_type::DOUBLE) return e.get_double().value_unsafe();
+  if (e.type() == simdjson::dom::element_type::INT64)
+    return static_cast<double>(e.get_int64().value_unsafe());
   return to_double(scalar(e));
 }
 std::optional<bool> to_bool(Element e) {

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -163,7 +165,8 @@ Result<double> req_double(Object obj, std::string_view key);
 Result<Object> as_object(Element e, std::string_view what);
 Result<Array> as_array(Element e, std::string_view what);
 
-/// The order of visit_members' keys: by length, then bytes (most comparisons end at the length).
+/// The order of KeyIndex's fallback search: by length, then bytes (most comparisons end at the
+/// length).
 inline bool key_less(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return a.size() < b.size();
   if (!a.empty() && a[0] != b[0])  // memcmp's order, without the call
@@ -171,21 +174,90 @@ inline bool key_less(std::string_view a, std::string_view b) {
   return a < b;
 }
 
+/// A fixed set of up to 64 keys, found with one hashed probe and one comparison: the member
+/// loops over the big lists (10^4 guests with ~40 keys, ~30 per drive) look up ~10^6 keys per
+/// scrape. The hash mixes the length with the first, middle and last eight bytes; its
+/// multipliers are chosen when the index is built so that the set's keys do not collide. A set
+/// that no tried multiplier separates is searched by binary search instead (still correct).
+class KeyIndex {
+ public:
+  /// `attempts`: how many multipliers to try before falling back to binary search.
+  explicit KeyIndex(std::span<const std::string_view> keys, int attempts = 4096);
+  /// The position of `key` in the constructor's `keys`, or -1.
+  int find(std::string_view key) const {
+    const Probe p = probe(key);
+    if (!m_hashed) return find_sorted(key);
+    const int i = m_table[slot(p, m_mul)];
+    if (i < 0) return -1;
+    const Entry& e = m_entries[static_cast<size_t>(i)];
+    if (e.probe.size != p.size || e.probe.first != p.first || e.probe.last != p.last) return -1;
+    // first and last cover keys of up to 16 bytes; longer ones compare what lies between.
+    if (p.size > 16 && std::memcmp(key.data() + 8, e.key.data() + 8, p.size - 16) != 0) return -1;
+    return i;
+  }
+  size_t size() const { return m_entries.size(); }
+  std::string_view key(size_t i) const { return m_entries[i].key; }
+
+ private:
+  static constexpr size_t k_slot_bits = 10;
+  struct Probe {
+    uint64_t first = 0, middle = 0, last = 0;  // little-endian loads, zero-padded
+    size_t size = 0;
+  };
+  struct Entry {
+    std::string_view key;
+    Probe probe;
+  };
+  static uint64_t load(const char* p, size_t n) {
+    uint64_t v = 0;
+    std::memcpy(&v, p, n < 8 ? n : 8);
+    return v;
+  }
+  static Probe probe(std::string_view k) {
+    Probe p;
+    p.size = k.size();
+    p.first = load(k.data(), p.size);
+    if (p.size > 8) p.last = load(k.data() + p.size - 8, 8);
+    if (p.size > 16) p.middle = load(k.data() + p.size / 2 - 4, 8);
+    return p;
+  }
+  static size_t slot(const Probe& p, uint64_t mul) {
+    uint64_t h = p.first * 0x9E3779B97F4A7C15ull ^ p.last * 0xC2B2AE3D27D4EB4Full ^
+                 p.middle * 0x165667B19E3779F9ull ^ p.size;
+    h ^= h >> 32;
+    return static_cast<size_t>((h * mul) >> (64 - k_slot_bits));
+  }
+  int find_sorted(std::string_view key) const;
+
+  std::vector<Entry> m_entries;
+  std::vector<std::pair<std::string_view, int>> m_sorted;  // the fallback
+  std::array<int8_t, size_t{1} << k_slot_bits> m_table{};
+  uint64_t m_mul = 0;
+  bool m_hashed = false;
+};
+
 /// Visits the members of `obj` once, in document order, and calls `visit(i, value)` for the
-/// first member named `keys[i]` unless its value is null: what `member(obj, keys[i])` would
-/// return for every i, in one pass instead of one scan of the object per key. `keys` must be
-/// sorted by key_less. For the large lists (10^4 guests with ~40 keys and ~30 per drive).
+/// first member named `keys.key(i)` unless its value is null: what `member(obj, keys.key(i))`
+/// would return for every i, in one pass instead of one scan of the object per key.
 template <class Visit>
-void visit_members(Object obj, std::span<const std::string_view> keys, Visit&& visit) {
+void visit_members(Object obj, const KeyIndex& keys, Visit&& visit) {
   uint64_t seen = 0;  // keys.size() <= 64
   for (auto [key, value] : obj) {
-    auto it = std::lower_bound(keys.begin(), keys.end(), key, key_less);
-    if (it == keys.end() || *it != key) continue;
-    const size_t i = static_cast<size_t>(it - keys.begin());
+    const int found = keys.find(key);
+    if (found < 0) continue;
+    const size_t i = static_cast<size_t>(found);
     if (seen & (uint64_t{1} << i)) continue;
     seen |= uint64_t{1} << i;
     if (!value.is_null()) visit(i, value);
   }
+}
+
+/// The keys of a field list, in its order (for KeyIndex).
+template <class Fields>
+std::vector<std::string_view> keys_of(const Fields& fields) {
+  std::vector<std::string_view> keys;
+  for (const auto& f : fields) keys.push_back(f.first);
+  return keys;
 }
 
 /// A model's optional fields by key, applied with visit_members: `set(model, value)` runs for
@@ -194,19 +266,16 @@ template <class Model>
 class FieldTable {
  public:
   using Setter = void (*)(Model&, Element);
-  FieldTable(std::initializer_list<std::pair<std::string_view, Setter>> fields) : m_fields(fields) {
-    std::sort(m_fields.begin(), m_fields.end(),
-              [](const auto& a, const auto& b) { return key_less(a.first, b.first); });
-    for (const auto& f : m_fields) m_keys.push_back(f.first);
-    if (m_keys.size() > 64) m_keys.resize(64);  // visit_members' limit; no table comes close
-  }
+  FieldTable(std::initializer_list<std::pair<std::string_view, Setter>> fields)
+      : m_fields(fields.begin(), fields.begin() + std::min<size_t>(fields.size(), 64)),
+        m_index(keys_of(m_fields)) {}
   void apply(Object obj, Model& model) const {
-    visit_members(obj, m_keys, [&](size_t i, Element e) { m_fields[i].second(model, e); });
+    visit_members(obj, m_index, [&](size_t i, Element e) { m_fields[i].second(model, e); });
   }
 
  private:
   std::vector<std::pair<std::string_view, Setter>> m_fields;
-  std::vector<std::string_view> m_keys;
+  KeyIndex m_index;
 };
 
 /// One flat object read with On-Demand: its members in document order (keys without escapes,
@@ -244,21 +313,17 @@ class ScalarFieldTable {
  public:
   using Setter = void (*)(Model&, const Scalar&);
   ScalarFieldTable(std::initializer_list<std::pair<std::string_view, Setter>> fields)
-      : m_fields(fields) {
-    std::sort(m_fields.begin(), m_fields.end(),
-              [](const auto& a, const auto& b) { return key_less(a.first, b.first); });
-    for (const auto& f : m_fields) m_keys.push_back(f.first);
-    if (m_keys.size() > 64) m_keys.resize(64);
-  }
+      : m_fields(fields.begin(), fields.begin() + std::min<size_t>(fields.size(), 64)),
+        m_index(keys_of(m_fields)) {}
   void apply(Object obj, Model& model) const {
-    visit_members(obj, m_keys, [&](size_t i, Element e) { m_fields[i].second(model, scalar(e)); });
+    visit_members(obj, m_index, [&](size_t i, Element e) { m_fields[i].second(model, scalar(e)); });
   }
   void apply(const FlatObject& obj, Model& model) const {
     uint64_t seen = 0;
     for (const auto& [key, value] : obj.members) {
-      auto it = std::lower_bound(m_keys.begin(), m_keys.end(), key, key_less);
-      if (it == m_keys.end() || *it != key) continue;
-      const size_t i = static_cast<size_t>(it - m_keys.begin());
+      const int found = m_index.find(key);
+      if (found < 0) continue;
+      const size_t i = static_cast<size_t>(found);
       if (seen & (uint64_t{1} << i)) continue;
       seen |= uint64_t{1} << i;
       if (value.type != Scalar::Type::null) m_fields[i].second(model, value);
@@ -267,7 +332,7 @@ class ScalarFieldTable {
 
  private:
   std::vector<std::pair<std::string_view, Setter>> m_fields;
-  std::vector<std::string_view> m_keys;
+  KeyIndex m_index;
 };
 
 /// "<what>[index]", the context of an array element in error messages.

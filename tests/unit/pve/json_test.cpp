@@ -122,9 +122,9 @@ TEST(JsonParseEach, NonObjectElementIsAnError) {
 TEST(JsonVisitMembers, FirstMemberOfEachKeyLikeMemberSkippingNull) {
   // Duplicates: the first occurrence wins, even when it is null (member() returns nullopt then).
   Object o = obj_of(R"({"data":{"b":1,"x":9,"a":"s","b":2,"c":null,"c":3,"d":4}})");
-  const std::string_view keys[] = {"a", "b", "c", "z"};  // sorted by key_less
+  const std::string_view keys[] = {"a", "b", "c", "z"};
   std::vector<std::pair<size_t, std::string>> seen;
-  visit_members(o, keys,
+  visit_members(o, KeyIndex(keys),
                 [&](size_t i, Element e) { seen.emplace_back(i, to_string(e).value_or("?")); });
   EXPECT_EQ(seen, (std::vector<std::pair<size_t, std::string>>{{1, "1"}, {0, "s"}}));
   for (size_t i = 0; i < std::size(keys); ++i) {
@@ -155,6 +155,52 @@ TEST(JsonFieldTable, SetsFieldsByKeyInAnyOrder) {
   EXPECT_EQ(empty.n, std::nullopt);
   EXPECT_EQ(empty.s, std::nullopt);  // not convertible: as opt_string
   EXPECT_FALSE(empty.flag);
+}
+
+TEST(JsonKeyIndex, FindsEveryKeyAtItsPositionAndNothingElse) {
+  // Keys that share prefixes, suffixes and lengths (the blockstat fields are like this), keys
+  // of 0 to 40 bytes, a repeated key (its first position counts), and up to 64 keys.
+  std::vector<std::string> owned = {"",
+                                    "a",
+                                    "ab",
+                                    "failed_rd_operations",
+                                    "failed_wr_operations",
+                                    "invalid_flush_operations",
+                                    "invalid_unmap_operations",
+                                    "rd_total_time_ns",
+                                    "wr_total_time_ns",
+                                    "unmap_bytes",
+                                    "unmap_merged",
+                                    "pressurememorysome",
+                                    "pressurememoryfull",
+                                    "a_very_long_key_of_forty_bytes_exactly_x",
+                                    "a_very_long_key_of_forty_bytes_exactly_y",
+                                    "unmap_bytes"};
+  for (int i = 0; owned.size() < 64; ++i) owned.push_back("k" + std::to_string(i * 7919));
+  std::vector<std::string_view> keys(owned.begin(), owned.end());
+  // Hashed, and with no multiplier tried (the binary-search fallback): the same answers.
+  for (int attempts : {4096, 0}) {
+    KeyIndex index(keys, attempts);
+    ASSERT_EQ(index.size(), 64u);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      const int expected = keys[i] == "unmap_bytes" ? 9 : static_cast<int>(i);
+      EXPECT_EQ(index.find(keys[i]), expected) << keys[i] << " " << attempts;
+      EXPECT_EQ(index.key(i), keys[i]);
+    }
+    for (std::string_view other :
+         {"b", "failed_xx_operations", "unmap_byte", "unmap_bytess", "k1", "pressurememorysomf",
+          "a_very_long_key_of_forty_bytes_exactly_z"})
+      EXPECT_EQ(index.find(other), -1) << other << " " << attempts;
+  }
+  KeyIndex index(keys);
+  for (std::string_view other : {"b", "failed_xx_operations", "unmap_byte", "unmap_bytess", "k1",
+                                 "pressurememorysomf", "a_very_long_key_of_forty_bytes_exactly_z"})
+    EXPECT_EQ(index.find(other), -1) << other;
+  // More than 64 keys: the first 64 are indexed.
+  owned.push_back("beyond");
+  keys.assign(owned.begin(), owned.end());
+  EXPECT_EQ(KeyIndex(keys).find("beyond"), -1);
+  EXPECT_EQ(KeyIndex(keys).find("ab"), 2);
 }
 
 }  // namespace
