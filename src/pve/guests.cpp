@@ -253,6 +253,24 @@ Result<QemuStatus> parse_qemu_status(std::string_view body) {
   return q;
 }
 
+Result<void> visit_qemu_list(std::string_view body, const std::function<void(size_t)>& count,
+                             const std::function<void(QemuStatus&&)>& each) {
+  constexpr std::string_view k_what = "/nodes/{node}/qemu";
+  Result<json::Array> arr = json::data_array(body, k_what);
+  if (!arr) return fail(arr.error());
+  count(arr->size());
+  return json::visit_each<QemuStatus>(*arr, k_what, parse_qemu, each);
+}
+
+Result<void> visit_lxc_list(std::string_view body, const std::function<void(size_t)>& count,
+                            const std::function<void(LxcStatus&&)>& each) {
+  constexpr std::string_view k_what = "/nodes/{node}/lxc";
+  Result<json::Array> arr = json::data_array(body, k_what);
+  if (!arr) return fail(arr.error());
+  count(arr->size());
+  return json::visit_each<LxcStatus>(*arr, k_what, parse_lxc, each);
+}
+
 Result<std::vector<LxcStatus>> parse_lxc_list(std::string_view body) {
   constexpr std::string_view k_what = "/nodes/{node}/lxc";
   Result<json::Array> arr = json::data_array(body, k_what);

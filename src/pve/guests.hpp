@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -147,6 +148,15 @@ Result<std::vector<QemuStatus>> parse_qemu_list(std::string_view json);
 Result<QemuStatus> parse_qemu_status(std::string_view json);
 /// Parses GET /nodes/{node}/lxc.
 Result<std::vector<LxcStatus>> parse_lxc_list(std::string_view json);
+
+/// parse_qemu_list / parse_lxc_list one entry at a time, for callers that reduce the entries
+/// (the guest collector's render rows) and so never need the whole list's models at once:
+/// `count(n)` with the number of entries, then `each(entry)` for every entry in order. The same
+/// errors (the entries before a malformed one have been handed over).
+Result<void> visit_qemu_list(std::string_view json, const std::function<void(size_t)>& count,
+                             const std::function<void(QemuStatus&&)>& each);
+Result<void> visit_lxc_list(std::string_view json, const std::function<void(size_t)>& count,
+                            const std::function<void(LxcStatus&&)>& each);
 /// Parses GET /nodes/{node}/lxc/{vmid}/status/current.
 Result<LxcStatus> parse_lxc_status(std::string_view json);
 

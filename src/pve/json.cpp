@@ -130,12 +130,16 @@ ParseScope::ParseScope(std::string_view padded)
   t_scope = this;
 }
 
-void ParserSet::reserve(size_t bytes) {
-  const size_t room = bytes + bytes / 4;
+void ParserSet::reserve_dom(size_t bytes) {
   simdjson::error_code ignored{};
-  if (dom.capacity() < bytes) ignored = dom.allocate(room);
-  if (doc.capacity() < bytes) ignored = doc.allocate(room);
-  if (ondemand.capacity() < bytes) ignored = ondemand.allocate(room);
+  if (dom.capacity() < bytes) ignored = dom.allocate(bytes + bytes / 4);
+  if (doc.capacity() < bytes) ignored = doc.allocate(bytes + bytes / 4);
+  (void)ignored;
+}
+
+void ParserSet::reserve_ondemand(size_t bytes) {
+  simdjson::error_code ignored{};
+  if (ondemand.capacity() < bytes) ignored = ondemand.allocate(bytes + bytes / 4);
   (void)ignored;
 }
 
@@ -176,7 +180,7 @@ Result<Object> parse_root(std::string_view body, std::string_view what) {
   Element root;
   // realloc_if_needed copies the body into a padded buffer (the parser keeps it: one more copy
   // of the answer resident), so only where the body has no padding of its own.
-  simdjson::dom::document* doc = t_scope ? t_scope->document() : nullptr;
+  simdjson::dom::document* doc = t_scope ? t_scope->document(body.size()) : nullptr;
   simdjson::error_code err =
       doc ? thread_parser()
                 .parse_into_document(*doc, reinterpret_cast<const uint8_t*>(body.data()),
@@ -599,7 +603,7 @@ bool read_flat(simdjson::ondemand::object obj, FlatObject& out) {
 simdjson::error_code iterate(std::optional<simdjson::ondemand::parser>& local,
                              std::string_view body, simdjson::padded_string& copy,
                              simdjson::ondemand::document& doc) {
-  simdjson::ondemand::parser* scoped = t_scope ? t_scope->ondemand_parser() : nullptr;
+  simdjson::ondemand::parser* scoped = t_scope ? t_scope->ondemand_parser(body.size()) : nullptr;
   simdjson::ondemand::parser& parser = scoped ? *scoped : local.emplace();
   if (has_padding(body)) {
     return parser

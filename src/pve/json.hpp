@@ -47,10 +47,12 @@ struct ParserSet {
   simdjson::dom::document doc;  // what `dom` parses into (its tape and strings)
   simdjson::ondemand::parser ondemand;
 
-  /// Grows the buffers for answers of `bytes` (with room to spare: the next node's list is a
-  /// little larger or smaller, and growing to exactly what is needed would reallocate, and
-  /// page-fault, for most of them). A failed allocation shows again in the parse.
-  void reserve(size_t bytes);
+  /// Grow the DOM parser and document, or the On-Demand parser, for an answer of `bytes`, with
+  /// room to spare: the next node's list is a little larger or smaller, and growing to exactly
+  /// what is needed would reallocate (and page-fault) for most of them. Each kind is grown only
+  /// when a parse uses it. A failed allocation shows again in the parse.
+  void reserve_dom(size_t bytes);
+  void reserve_ondemand(size_t bytes);
 };
 
 /// While alive, this thread's parses (parse_root, parse_data, ...) use a parser taken from the
@@ -68,10 +70,18 @@ class ParseScope {
   ParseScope& operator=(const ParseScope&) = delete;
 
   simdjson::dom::parser& parser() { return m_set ? m_set->dom : m_pooled->get(); }
-  /// The caller's document to parse into, or null (the parser's own).
-  simdjson::dom::document* document() { return m_set ? &m_set->doc : nullptr; }
-  /// The caller's On-Demand parser, or null (iterate() then uses one of its own).
-  simdjson::ondemand::parser* ondemand_parser() { return m_set ? &m_set->ondemand : nullptr; }
+  /// The caller's document to parse an answer of `bytes` into (parser() and it grown for
+  /// it), or null (the parser's own).
+  simdjson::dom::document* document(size_t bytes) {
+    if (m_set) m_set->reserve_dom(bytes);
+    return m_set ? &m_set->doc : nullptr;
+  }
+  /// The caller's On-Demand parser grown for an answer of `bytes`, or null (iterate() then
+  /// uses one of its own).
+  simdjson::ondemand::parser* ondemand_parser(size_t bytes) {
+    if (m_set) m_set->reserve_ondemand(bytes);
+    return m_set ? &m_set->ondemand : nullptr;
+  }
   std::string_view padded() const { return m_padded; }
 
  private:
@@ -338,12 +348,11 @@ class ScalarFieldTable {
 /// "<what>[index]", the context of an array element in error messages.
 std::string element_context(std::string_view what, size_t index);
 
-/// Parses every element of `array` with `parse_one(Object) -> Result<T>`; the first failure
-/// becomes "<what>[i]: <message>".
-template <class T, class F>
-Result<std::vector<T>> parse_each(Array array, std::string_view what, F&& parse_one) {
-  std::vector<T> out;
-  out.reserve(array.size());
+/// Parses the elements of `array` in order with `parse_one(Object) -> Result<T>` and hands each
+/// to `each(T&&)`; the first failure becomes "<what>[i]: <message>" (the elements before it
+/// have been handed over).
+template <class T, class F, class Each>
+Result<void> visit_each(Array array, std::string_view what, F&& parse_one, Each&& each) {
   size_t index = 0;
   for (Element e : array) {
     // The context string is built only on failure: lists have up to 10^5 elements.
@@ -351,9 +360,21 @@ Result<std::vector<T>> parse_each(Array array, std::string_view what, F&& parse_
     if (e.get_object().get(obj)) return fail(as_object(e, element_context(what, index)).error());
     Result<T> item = parse_one(obj);
     if (!item) return fail(item.error(), element_context(what, index));
-    out.push_back(std::move(*item));
+    each(std::move(*item));
     ++index;
   }
+  return {};
+}
+
+/// Parses every element of `array` with `parse_one(Object) -> Result<T>`; the first failure
+/// becomes "<what>[i]: <message>".
+template <class T, class F>
+Result<std::vector<T>> parse_each(Array array, std::string_view what, F&& parse_one) {
+  std::vector<T> out;
+  out.reserve(array.size());
+  Result<void> r =
+      visit_each<T>(array, what, parse_one, [&](T&& item) { out.push_back(std::move(item)); });
+  if (!r) return fail(r.error());
   return out;
 }
 

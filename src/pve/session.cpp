@@ -111,10 +111,11 @@ struct Session::Slot {
 
 namespace {
 // A slot keeps parsers and a buffer grown for answers up to this size (a node's guest list of
-// 1,000 VMs is ~1.5 MB, /cluster/resources of 10^4 guests 3.3 MB); larger ones (the 8.5 MB
-// metrics export of 10^4 guests) are decoded and parsed with buffers freed right after, so the
-// slots do not keep the largest answer's memory for the rest of the scrape.
-constexpr size_t k_slot_keep_bytes = 4 << 20;
+// 1,000 VMs is ~1.5 MB, the bulk of a big cluster's answers); larger ones (/cluster/resources,
+// 3.3 MB, and the metrics export, 8.5 MB, of 10^4 guests; each once per scrape) are decoded and
+// parsed with buffers freed right after, so the slots do not keep the largest answers' memory
+// for the rest of the scrape.
+constexpr size_t k_slot_keep_bytes = 2 << 20;
 }  // namespace
 struct Session::ParsedEntry : Once<Result<std::shared_ptr<const void>>> {};
 
@@ -183,13 +184,10 @@ Result<void> Session::with_json(std::string_view path,
     const std::optional<size_t> size =
         a->encoding == Encoding::gzip ? gzip_content_size(*a->bytes) : a->bytes->size();
     const bool keep = size && *size <= k_slot_keep_bytes;
-    if (keep) {
-      // Room to spare, as ParserSet::reserve.
-      if (slot->buffer.capacity() < *size + simdjson::SIMDJSON_PADDING) {
-        slot->buffer.clear();
-        slot->buffer.reserve(*size + *size / 4 + simdjson::SIMDJSON_PADDING);
-      }
-      slot->parsers.reserve(*size);
+    if (keep && slot->buffer.capacity() < *size + simdjson::SIMDJSON_PADDING) {
+      // Room to spare, as ParserSet::reserve_dom.
+      slot->buffer.clear();
+      slot->buffer.reserve(*size + *size / 4 + simdjson::SIMDJSON_PADDING);
     }
     std::string own;  // the buffer of an answer too large for the slot's
     Body held;

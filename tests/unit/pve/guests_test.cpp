@@ -190,5 +190,34 @@ TEST(DriveStatsFields, CoverEveryMemberOnce) {
     EXPECT_LT(drive_stats_fields()[k - 1].key, drive_stats_fields()[k].key);
 }
 
+TEST(VisitGuestLists, HandOverWhatTheListParsersReturnOneEntryAtATime) {
+  for (const char* fixture : {"pve9-three-nodes", "pve8-three-nodes"}) {
+    const std::string qemu = read_fixture(fixture, "/nodes/pve1/qemu?full=1");
+    const std::string lxc = read_fixture(fixture, "/nodes/pve1/lxc");
+    size_t counted = 0;
+    std::vector<QemuStatus> vms;
+    ASSERT_TRUE(visit_qemu_list(
+        qemu, [&](size_t n) { counted = n; },
+        [&](QemuStatus&& q) { vms.push_back(std::move(q)); }));
+    EXPECT_EQ(vms, *parse_qemu_list(qemu)) << fixture;
+    EXPECT_EQ(counted, vms.size());
+    EXPECT_FALSE(vms.empty());
+    std::vector<LxcStatus> cts;
+    ASSERT_TRUE(visit_lxc_list(
+        lxc, [&](size_t n) { counted = n; }, [&](LxcStatus&& c) { cts.push_back(std::move(c)); }));
+    EXPECT_EQ(cts, *parse_lxc_list(lxc)) << fixture;
+    EXPECT_EQ(counted, cts.size());
+  }
+  // A malformed entry: the same error as the list parser, after the entries before it.
+  std::vector<int64_t> seen;
+  Result<void> bad =
+      visit_qemu_list(R"({"data":[{"vmid":7},{"name":"x"},{"vmid":9}]})", [](size_t) {},
+                      [&](QemuStatus&& q) { seen.push_back(q.vmid); });
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message, "/nodes/{node}/qemu[1]: missing field 'vmid'");
+  EXPECT_EQ(seen, std::vector<int64_t>{7});
+  EXPECT_FALSE(visit_lxc_list(R"({"data":3})", [](size_t) {}, [](LxcStatus&&) {}).has_value());
+}
+
 }  // namespace
 }  // namespace pvex::pve
