@@ -109,8 +109,7 @@ Result<void> collect_network(Scrape& scrape, metrics::MetricSet& out) {
   api.prefetch(wave);
 
   if (with_export) {
-    Result<std::vector<pve::ExportedMetric>> items =
-        api.get_model("/cluster/metrics/export", &pve::parse_metrics_export_nodes);
+    Result<std::vector<pve::ExportedMetric>> items = pve::fetch_export_nodes(api);
     if (items)
       render_export(*items, online, out);
     else

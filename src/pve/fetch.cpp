@@ -15,6 +15,16 @@ Result<std::shared_ptr<const Resources>> fetch_resources_shared(Session& api) {
   return api.get_parsed("/cluster/resources", &parse_cluster_resources);
 }
 
+Result<std::vector<ExportedMetric>> fetch_export_nodes(Session& api) {
+  constexpr std::string_view k_path = "/cluster/metrics/export";
+  Result<Answer> answer = api.get_answer(k_path);
+  if (!answer) return fail(answer.error());
+  if (std::optional<std::vector<ExportedMetric>> scanned =
+          scan_metrics_export_nodes(*answer->bytes, answer->encoding == Encoding::gzip))
+    return std::move(*scanned);
+  return api.get_model(k_path, &parse_metrics_export_nodes);
+}
+
 std::vector<std::string> online_nodes(const ClusterStatus& status) {
   std::vector<std::string> nodes;
   for (const ClusterMember& m : status.members)

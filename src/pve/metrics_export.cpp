@@ -7,6 +7,7 @@
 
 #include <simdjson.h>
 
+#include "pve/gzip.hpp"
 #include "pve/json.hpp"
 #include "util/strings.hpp"
 
@@ -207,53 +208,127 @@ Result<std::vector<ExportedMetric>> parse(std::string_view body, std::string_vie
 
 /// The node items of an answer in the shape PVE writes, found by their id's text instead of a
 /// walk over every item: ~150 node items among ~150,000 guest and storage items (8.5 MB at
-/// 10^4 guests). Taken only when the answer is `{"data":{"data":[...]}}` without whitespace
-/// around the envelope, has no backslash anywhere (so `"node/` can only open a plain string)
-/// and is valid UTF-8; every hit's enclosing object must be flat and parse as an item (a full
-/// stage 1 would also check the other items' strings, but keeps structural indexes of ~7 MB
-/// for 10^4 guests). Items of other objects are not validated: a
-/// malformed guest item does not hide the nodes' traffic. nullopt for anything else, and when
-/// no node item is found (the On-Demand and DOM paths then decide, with their exact errors).
-std::optional<std::vector<ExportedMetric>> scan_nodes(std::string_view body) {
-  constexpr std::string_view k_head = "{\"data\":{\"data\":[", k_tail = "]}}";
-  constexpr std::string_view k_needle = "\"node/";
-  const std::string_view trimmed = util::trim(body);
-  if (!trimmed.starts_with(k_head) || !trimmed.ends_with(k_tail)) return std::nullopt;
-  if (std::memchr(body.data(), '\\', body.size()) != nullptr) return std::nullopt;
-  if (!simdjson::validate_utf8(body.data(), body.size())) return std::nullopt;
-  const size_t first = static_cast<size_t>(trimmed.data() - body.data()) + k_head.size();
-  const size_t last = static_cast<size_t>(trimmed.data() - body.data()) + trimmed.size() -
-                      k_tail.size();  // the closing bracket of the items
-  std::vector<ExportedMetric> out;
-  simdjson::dom::parser parser;
-  size_t previous_open = std::string_view::npos;
-  for (size_t at = first; at < last;) {
-    const void* hit = memmem(body.data() + at, last - at, k_needle.data(), k_needle.size());
-    if (hit == nullptr) break;
-    const size_t pos = static_cast<size_t>(static_cast<const char*>(hit) - body.data());
-    at = pos + k_needle.size();
-    const size_t open = body.rfind('{', pos);
-    const size_t close = body.find('}', pos);
-    if (open == std::string_view::npos || open < first || close == std::string_view::npos ||
-        close >= last)
-      return std::nullopt;
-    if (open == previous_open) continue;  // a second hit in the same item
-    previous_open = open;
-    const std::string_view item = body.substr(open, close + 1 - open);
-    // Flat, and an element of the list: after '[' or ',', before ',' or ']'.
-    if (item.find_first_of("[]", 0) != std::string_view::npos ||
-        (body[open - 1] != '[' && body[open - 1] != ',') ||
-        (body[close + 1] != ',' && body[close + 1] != ']'))
-      return std::nullopt;
-    json::Object obj;
-    if (parser.parse(item.data(), item.size()).get_object().get(obj)) return std::nullopt;
-    Result<ExportedMetric> m = parse_item(obj);
-    if (!m) return std::nullopt;
-    if (m->id.starts_with("node/")) out.push_back(std::move(*m));
-    at = std::max(at, close + 1);
+/// 10^4 guests). Fed the answer in pieces as it is decoded, it keeps only the last unfinished
+/// item between pieces, so the answer is never held whole. Taken only when the answer is
+/// `{"data":{"data":[...]}}` (whitespace only between the items), has no backslash anywhere
+/// (so `"node/` can only open a plain string) and is valid UTF-8; every hit's enclosing object
+/// must be flat, an element of a list, and parse as an item. Items of other objects are not
+/// validated: a malformed guest item does not hide the nodes' traffic. Anything else, and an
+/// answer without node items, gives nullopt: the On-Demand and DOM paths then decide, with
+/// their exact errors.
+class NodeScan {
+ public:
+  /// Takes the next piece; false once the answer is not one the scan takes.
+  bool feed(std::string_view piece) {
+    if (!m_ok) return false;
+    if (std::memchr(piece.data(), '\\', piece.size()) != nullptr) return m_ok = false;
+    m_window.append(piece);
+    if (!m_head && !head()) return m_ok;
+    m_ok = scan(false) && cut();
+    return m_ok;
   }
-  if (out.empty()) return std::nullopt;
-  return out;
+
+  /// After the last piece: the node items, or nullopt.
+  std::optional<std::vector<ExportedMetric>> finish() {
+    if (!m_ok || !m_head || !scan(true)) return std::nullopt;
+    const std::string_view rest = util::trim(m_window);
+    if (!rest.ends_with(k_tail) || !simdjson::validate_utf8(m_window.data(), m_window.size()) ||
+        m_items.empty())
+      return std::nullopt;
+    return std::move(m_items);
+  }
+
+ private:
+  static constexpr std::string_view k_head = "{\"data\":{\"data\":[", k_tail = "]}}";
+  static constexpr std::string_view k_needle = "\"node/";
+  static bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+  /// Checks the envelope's head once enough has arrived; false while waiting or on a mismatch
+  /// (m_ok tells which).
+  bool head() {
+    const size_t start = m_window.find_first_not_of(" \t\r\n");
+    if (start == std::string::npos || m_window.size() - start < k_head.size()) return false;
+    if (std::string_view(m_window).substr(start, k_head.size()) != k_head) return m_ok = false;
+    m_head = true;
+    m_pos = m_floor = start + k_head.size();
+    return true;
+  }
+
+  /// Reads every complete hit from m_pos; stops at an item that has not fully arrived (false
+  /// for that only when `last`), false on anything unusual.
+  bool scan(bool last) {
+    m_pending = std::string::npos;
+    for (;;) {
+      const void* hit = memmem(m_window.data() + m_pos, m_window.size() - m_pos, k_needle.data(),
+                               k_needle.size());
+      if (hit == nullptr) return true;
+      const size_t pos = static_cast<size_t>(static_cast<const char*>(hit) - m_window.data());
+      const size_t open = m_window.rfind('{', pos);
+      const size_t close = m_window.find('}', pos);
+      if (open == std::string::npos || open < m_floor || open == 0) return false;
+      if (close == std::string::npos) {
+        m_pending = open;  // the rest of this item has not arrived yet
+        return !last;
+      }
+      // Flat, and an element of the list: after '[' or ',', before ',' or ']' (whitespace
+      // between them allowed).
+      size_t next = close + 1;
+      while (next < m_window.size() && is_space(m_window[next])) ++next;
+      if (next == m_window.size()) {
+        m_pending = open;
+        return !last;
+      }
+      size_t before = open;
+      while (before > 0 && is_space(m_window[before - 1])) --before;
+      const std::string_view item = std::string_view(m_window).substr(open, close + 1 - open);
+      if (before == 0 || item.find_first_of("[]") != std::string_view::npos ||
+          (m_window[before - 1] != '[' && m_window[before - 1] != ',') ||
+          (m_window[next] != ',' && m_window[next] != ']'))
+        return false;
+      json::Object obj;
+      if (m_parser.parse(item.data(), item.size()).get_object().get(obj)) return false;
+      Result<ExportedMetric> m = parse_item(obj);
+      if (!m) return false;
+      if (m->id.starts_with("node/")) m_items.push_back(std::move(*m));
+      m_pos = close + 1;
+    }
+  }
+
+  /// Drops what is read: everything before the item a hit waits in for its end, or else before
+  /// the last item begun after what is read (a needle cut in two may lie in it), keeping one
+  /// character before it for the element check. What is dropped is checked for valid UTF-8
+  /// (it ends before an ASCII character, so no sequence is cut).
+  bool cut() {
+    const size_t last_open = m_window.rfind('{');
+    const size_t keep = m_pending != std::string::npos                         ? m_pending
+                        : last_open != std::string::npos && last_open >= m_pos ? last_open
+                                                                               : m_pos;
+    size_t drop = keep;  // keep the separator before the item, and the whitespace after it
+    while (drop > 0 && is_space(m_window[drop - 1])) --drop;
+    drop = drop > 0 ? drop - 1 : 0;
+    if (drop == 0) return true;
+    if (!simdjson::validate_utf8(m_window.data(), drop)) return false;
+    m_window.erase(0, drop);
+    m_pos = m_pos > drop ? m_pos - drop : 0;
+    m_pos = std::max(m_pos, keep - drop);
+    m_floor = m_floor > drop ? m_floor - drop : 0;
+    return true;
+  }
+
+  std::string m_window;                  // the unread rest of what arrived
+  size_t m_pos = 0;                      // where the next hit is looked for
+  size_t m_floor = 0;                    // no item starts before this (the envelope's head)
+  size_t m_pending = std::string::npos;  // the start of an item a hit waits in for its end
+  bool m_head = false;
+  bool m_ok = true;
+  std::vector<ExportedMetric> m_items;
+  simdjson::dom::parser m_parser;  // one small item at a time
+};
+
+std::optional<std::vector<ExportedMetric>> scan_nodes(std::string_view body) {
+  NodeScan scan;
+  if (!scan.feed(body)) return std::nullopt;
+  return scan.finish();
 }
 
 }  // namespace
@@ -265,6 +340,18 @@ Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view body) 
 Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_view body,
                                                                   std::string_view id_prefix) {
   return parse(body, id_prefix);
+}
+
+std::optional<std::vector<ExportedMetric>> scan_metrics_export_nodes(std::string_view bytes,
+                                                                     bool gzipped, size_t piece) {
+  if (!gzipped) return scan_nodes(bytes);
+  GunzipReader reader(bytes);
+  NodeScan scan;
+  std::string decoded;
+  while (reader.next(decoded, std::max<size_t>(piece, 1)))
+    if (!scan.feed(decoded)) return std::nullopt;
+  if (reader.failed()) return std::nullopt;
+  return scan.finish();
 }
 
 Result<std::vector<ExportedMetric>> parse_metrics_export_nodes(std::string_view body) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,14 @@ Result<std::vector<ExportedMetric>> parse_metrics_export(std::string_view json);
 /// ~20 items per guest: filtering saves building 10^5 items nobody reads.
 Result<std::vector<ExportedMetric>> parse_metrics_export_matching(std::string_view json,
                                                                   std::string_view id_prefix);
+
+/// The nodes' items of an answer as received (`gzipped`: a gzip member, decoded here `piece`
+/// bytes at a time and scanned as it comes, never whole) when it has the shape PVE writes (see
+/// parse_metrics_export_nodes); nullopt for anything else, including a corrupt gzip body:
+/// parse_metrics_export_nodes over the decoded answer then gives the exact result or error.
+std::optional<std::vector<ExportedMetric>> scan_metrics_export_nodes(std::string_view bytes,
+                                                                     bool gzipped,
+                                                                     size_t piece = 256 * 1024);
 
 /// The nodes' items only, as a plain parse function for Session::get_model. An answer in the
 /// shape PVE writes is scanned for the node items' ids (the guest and storage items, ~99 % of

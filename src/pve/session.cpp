@@ -150,6 +150,10 @@ Result<Body> Session::get(std::string_view path) {
   return entry->decoded_body(*a, path);
 }
 
+Result<Answer> Session::get_answer(std::string_view path) {
+  return answer(path).second;
+}
+
 void Session::prefetch(std::span<const std::string> paths) {
   run_parallel(paths.size(), [&](size_t i) { (void)answer(paths[i]); });
 }

@@ -72,6 +72,10 @@ class Session {
   /// passed.
   Result<Body> get(std::string_view path);
 
+  /// GETs `path` once per session, as get(), and returns the answer as received (compressed
+  /// when the server sent gzip), for readers that decode it piece by piece themselves.
+  Result<Answer> get_answer(std::string_view path);
+
   /// GETs every path (memoised as get()), up to `max_parallel` at a time, without decoding
   /// them: a wave of requests whose answers later calls read.
   void prefetch(std::span<const std::string> paths);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "http/server.hpp"
 #include "unit/pve/fixture_fetch.hpp"
 
 namespace pvex::pve {
@@ -174,6 +175,71 @@ TEST(ParseMetricsExportNodes, ScanFindsTheNodeItemsOfPveShapedAnswers) {
   std::string invalid = R"({"data":{"data":[{"id":"node/a","metric":"m","value":1},)";
   invalid += "{\"id\":\"qemu/1\",\"metric\":\"\xff\",\"value\":1}]}}";
   EXPECT_FALSE(parse_metrics_export_nodes(invalid).has_value());
+}
+
+/// An export answer as PVE writes it: `nodes` nodes with a few metrics each among `guests`
+/// guests' items, ids and metrics in the order pvestatd's cache gives them.
+std::string synthetic_export(int nodes, int guests) {
+  std::string json = "{\"data\":{\"data\":[";
+  bool first = true;
+  auto item = [&](const std::string& id, const std::string& metric, const std::string& value,
+                  const char* type) {
+    if (!first) json += ',';
+    first = false;
+    json += "{\"timestamp\":1755600000,\"metric\":\"" + metric + "\",\"type\":\"" + type +
+            "\",\"value\":" + value + ",\"id\":\"" + id + "\"}";
+  };
+  for (int g = 0; g < guests; ++g) {
+    item("qemu/" + std::to_string(100 + g), "cpu_current", "0.25", "gauge");
+    item("qemu/" + std::to_string(100 + g), "net_in", std::to_string(g * 1000), "derive");
+    if (g % (guests / nodes + 1) == 0) {
+      const std::string node = "node/pve" + std::to_string(g % nodes + 1) + "-" + std::to_string(g);
+      item(node, "net_in", std::to_string(g + 5), "derive");
+      item(node, "uptime", "864000", "gauge");
+    }
+    item("storage/pve1/local-" + std::to_string(g), "disk_used", "12345", "gauge");
+  }
+  return json + "]}}";
+}
+
+TEST(ScanMetricsExportNodes, StreamedScanEqualsTheExactParseForEveryPieceSize) {
+  for (const std::string& body :
+       {testing::read_fixture("pve9-three-nodes", "/cluster/metrics/export"),
+        synthetic_export(10, 3000)}) {
+    Result<std::vector<ExportedMetric>> exact = parse_metrics_export_matching(body, "node/");
+    ASSERT_TRUE(exact.has_value());
+    ASSERT_FALSE(exact->empty());
+    const std::string gz = *http::gzip(body);
+    // Pieces that cut ids, needles and items anywhere, and one piece for everything.
+    for (size_t piece :
+         {size_t{1}, size_t{3}, size_t{37}, size_t{1000}, size_t{65536}, body.size() + 1}) {
+      std::optional<std::vector<ExportedMetric>> scanned =
+          scan_metrics_export_nodes(gz, true, piece);
+      ASSERT_TRUE(scanned.has_value()) << piece;
+      EXPECT_EQ(*scanned, *exact) << piece;
+    }
+    EXPECT_EQ(scan_metrics_export_nodes(body, false), *exact);
+  }
+}
+
+TEST(ScanMetricsExportNodes, UnusualOrCorruptAnswersAreLeftToTheExactParse) {
+  const std::string good = synthetic_export(3, 50);
+  const std::string gz = *http::gzip(good);
+  std::string corrupt = gz;
+  corrupt[corrupt.size() / 2] ^= 0x55;
+  EXPECT_EQ(scan_metrics_export_nodes(corrupt, true, 100), std::nullopt);
+  EXPECT_EQ(scan_metrics_export_nodes(gz.substr(0, gz.size() - 10), true, 100), std::nullopt);
+  for (std::string bad : {
+           good.substr(0, good.size() - 1),                  // no end
+           std::string(" ") + good.substr(1),                // not the envelope
+           good.substr(0, 500) + "\\/" + good.substr(500),   // a backslash
+           good.substr(0, 300) + "\xff" + good.substr(300),  // invalid UTF-8
+           std::string(R"({"data":{"data":[{"id":"qemu/1","metric":"m","value":1}]}})"),  // no node
+       }) {
+    for (size_t piece : {size_t{5}, size_t{256}, bad.size()})
+      EXPECT_EQ(scan_metrics_export_nodes(*http::gzip(bad), true, piece), std::nullopt)
+          << bad.substr(0, 40) << " " << piece;
+  }
 }
 
 }  // namespace
