@@ -173,9 +173,17 @@ void Session::give_slot(std::unique_ptr<Slot> slot) {
   {
     std::lock_guard lock(m_slot_mutex);
     --m_parsing;
-    m_idle_slots.push_back(std::move(slot));
+    // One idle slot is enough to keep warm: when the parses no longer overlap (a wave's end,
+    // or answers arriving slower than they are parsed) the others' buffers are freed, so the
+    // scrape's peak, when the collectors put their rows together after the big parses, does
+    // not hold every slot's parser for the largest list.
+    if (m_idle_slots.empty()) {
+      m_idle_slots.push_back(std::move(slot));
+      slot = nullptr;
+    }
   }
   m_slot_cv.notify_one();
+  slot.reset();  // outside the lock
 }
 
 Result<void> Session::with_json(std::string_view path,
