@@ -11,6 +11,7 @@
 
 #include "pve/gzip.hpp"
 #include "pve/json.hpp"
+#include "util/workers.hpp"
 
 namespace pvex::pve {
 
@@ -245,17 +246,7 @@ std::vector<Result<Body>> Session::get_all(std::span<const std::string> paths) {
 }
 
 void Session::run_parallel(size_t n, const std::function<void(size_t)>& job) {
-  if (n == 0) return;
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < n; i = next++) job(i);
-  };
-  const size_t n_threads = std::min(m_max_parallel, n);
-  std::vector<std::thread> threads;
-  threads.reserve(n_threads - 1);
-  for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(worker);
-  worker();
-  for (std::thread& t : threads) t.join();
+  util::run_parallel(n, m_max_parallel, job);
 }
 
 size_t Session::fetch_count() const {

@@ -1,0 +1,108 @@
+// The process-wide workers behind run_parallel.
+#include "util/workers.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace pvex::util {
+namespace {
+
+class Workers {
+ public:
+  static Workers& instance() {
+    // Never destroyed: workers may still be waiting when the process exits.
+    static Workers* w = new Workers;
+    return *w;
+  }
+
+  void post(std::function<void()> task) {
+    std::unique_lock lock(m_mutex);
+    m_tasks.push_back(std::move(task));
+    if (m_idle >= m_tasks.size()) {
+      m_cv.notify_one();
+      return;
+    }
+    // No idle worker for this task: a new one (detached; it ends when idle too long).
+    ++m_idle;  // counted as idle until it takes a task, so the next post does not add another
+    ++m_total;
+    std::thread([this] { loop(); }).detach();
+  }
+
+  std::pair<size_t, size_t> counts() {
+    std::lock_guard lock(m_mutex);
+    return {m_idle, m_total};
+  }
+
+ private:
+  static constexpr size_t k_max_idle = 96;
+  static constexpr auto k_idle_time = std::chrono::seconds(60);
+
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      // Idle for a minute: ended (a target scraped every 15-60 s keeps its workers).
+      if (!m_cv.wait_for(lock, k_idle_time, [&] { return !m_tasks.empty(); })) {
+        --m_idle;
+        --m_total;
+        return;
+      }
+      std::function<void()> task = std::move(m_tasks.front());
+      m_tasks.pop_front();
+      --m_idle;
+      lock.unlock();
+      task();
+      task = nullptr;  // what it captured goes before the worker waits again
+      lock.lock();
+      if (m_idle >= k_max_idle) {  // enough others wait already
+        --m_total;
+        return;
+      }
+      ++m_idle;
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_cv;
+  std::deque<std::function<void()>> m_tasks;
+  size_t m_idle = 0;
+  size_t m_total = 0;
+};
+
+}  // namespace
+
+void run_parallel(size_t n, size_t parallel, const std::function<void(size_t)>& job) {
+  if (n == 0) return;
+  struct Shared {
+    std::atomic<size_t> next{0};
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    size_t running = 0;
+  };
+  auto shared = std::make_shared<Shared>();
+  auto work = [shared, &job, n] {
+    for (size_t i = shared->next++; i < n; i = shared->next++) job(i);
+  };
+  const size_t helpers = std::min(std::max<size_t>(parallel, 1), n) - 1;
+  shared->running = helpers;
+  for (size_t h = 0; h < helpers; ++h) {
+    Workers::instance().post([shared, work] {
+      work();
+      std::lock_guard lock(shared->mutex);
+      if (--shared->running == 0) shared->done_cv.notify_all();
+    });
+  }
+  work();
+  std::unique_lock lock(shared->mutex);
+  shared->done_cv.wait(lock, [&] { return shared->running == 0; });
+}
+
+std::pair<size_t, size_t> worker_counts() {
+  return Workers::instance().counts();
+}
+
+}  // namespace pvex::util
