@@ -5,14 +5,8 @@ set -euo pipefail
 build=${1:-build}
 [ $# -gt 0 ] && shift
 listen=${DEMO_LISTEN:-127.0.0.1:9221}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 args=(--web.listen-address "$listen")
 if [ -z "${PVE_HOST:-}" ]; then

@@ -16,14 +16,8 @@ nodes=${NODES:-10}
 guests=${GUESTS:-1000}
 scrapes=${SCRAPES:-5}
 gzip=${COMPRESS:-0}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 wait_file() {
   for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done

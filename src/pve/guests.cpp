@@ -253,22 +253,29 @@ Result<QemuStatus> parse_qemu_status(std::string_view body) {
   return q;
 }
 
-Result<void> visit_qemu_list(std::string_view body, const std::function<void(size_t)>& count,
-                             const std::function<void(QemuStatus&&)>& each) {
-  constexpr std::string_view k_what = "/nodes/{node}/qemu";
-  Result<json::Array> arr = json::data_array(body, k_what);
+namespace {
+
+/// A guest list's entries one at a time (visit_qemu_list, visit_lxc_list).
+template <class T, Result<T> (*parse_one)(json::Object)>
+Result<void> visit_list(std::string_view body, std::string_view what,
+                        const std::function<void(size_t)>& count,
+                        const std::function<void(T&&)>& each) {
+  Result<json::Array> arr = json::data_array(body, what);
   if (!arr) return fail(arr.error());
   count(arr->size());
-  return json::visit_each<QemuStatus>(*arr, k_what, parse_qemu, each);
+  return json::visit_each<T>(*arr, what, parse_one, each);
+}
+
+}  // namespace
+
+Result<void> visit_qemu_list(std::string_view body, const std::function<void(size_t)>& count,
+                             const std::function<void(QemuStatus&&)>& each) {
+  return visit_list<QemuStatus, parse_qemu>(body, "/nodes/{node}/qemu", count, each);
 }
 
 Result<void> visit_lxc_list(std::string_view body, const std::function<void(size_t)>& count,
                             const std::function<void(LxcStatus&&)>& each) {
-  constexpr std::string_view k_what = "/nodes/{node}/lxc";
-  Result<json::Array> arr = json::data_array(body, k_what);
-  if (!arr) return fail(arr.error());
-  count(arr->size());
-  return json::visit_each<LxcStatus>(*arr, k_what, parse_lxc, each);
+  return visit_list<LxcStatus, parse_lxc>(body, "/nodes/{node}/lxc", count, each);
 }
 
 Result<std::vector<LxcStatus>> parse_lxc_list(std::string_view body) {
