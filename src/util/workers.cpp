@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -82,10 +83,18 @@ void run_parallel(size_t n, size_t parallel, const std::function<void(size_t)>& 
     std::mutex mutex;
     std::condition_variable done_cv;
     size_t running = 0;
+    std::exception_ptr error;  // the first job that threw; no index is handed out after it
   };
   auto shared = std::make_shared<Shared>();
+  // `job` is the caller's: the caller waits below until no helper runs it any more.
   auto work = [shared, &job, n] {
-    for (size_t i = shared->next++; i < n; i = shared->next++) job(i);
+    try {
+      for (size_t i = shared->next++; i < n; i = shared->next++) job(i);
+    } catch (...) {
+      shared->next = n;
+      std::lock_guard lock(shared->mutex);
+      if (!shared->error) shared->error = std::current_exception();
+    }
   };
   const size_t helpers = std::min(std::max<size_t>(parallel, 1), n) - 1;
   shared->running = helpers;
@@ -99,6 +108,7 @@ void run_parallel(size_t n, size_t parallel, const std::function<void(size_t)>& 
   work();
   std::unique_lock lock(shared->mutex);
   shared->done_cv.wait(lock, [&] { return shared->running == 0; });
+  if (shared->error) std::rethrow_exception(shared->error);
 }
 
 std::pair<size_t, size_t> worker_counts() {

@@ -13,7 +13,8 @@ namespace pvex::util {
 /// thread created and ended for each cost more CPU (creation, exit, scheduler wake-ups) than
 /// many of the jobs themselves. A worker is added whenever none is idle, so a job may itself
 /// call run_parallel without waiting for a worker its caller holds; idle workers beyond
-/// `k_max_idle` end.
+/// `k_max_idle` end. A job that throws stops the handing out of further indices; the first
+/// exception is rethrown here once no job runs any more.
 void run_parallel(size_t n, size_t parallel, const std::function<void(size_t)>& job);
 
 /// The workers waiting for a job, and all workers (for tests).

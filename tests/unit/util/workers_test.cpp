@@ -5,6 +5,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -51,6 +53,29 @@ TEST(RunParallel, JobsMayRunParallelJobsThemselves) {
     run_parallel(10, 5, [&](size_t) { ++inner; });
   });
   EXPECT_EQ(inner.load(), k_outer * 10);
+}
+
+TEST(RunParallel, AThrowingJobStopsTheRestAndIsRethrownAfterTheOthersEnd) {
+  for (size_t thrower : {size_t{0}, size_t{5}}) {
+    std::atomic<int> done{0}, inside{0};
+    try {
+      run_parallel(1000, 4, [&](size_t i) {
+        ++inside;
+        if (i == thrower) {
+          --inside;
+          throw std::runtime_error("job " + std::to_string(i));
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        ++done;
+        --inside;
+      });
+      ADD_FAILURE() << "no exception";
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(std::string(e.what()), "job " + std::to_string(thrower));
+    }
+    EXPECT_EQ(inside.load(), 0);  // nobody still runs the caller's job
+    EXPECT_LT(done.load(), 1000 - 1);
+  }
 }
 
 /// Waits (bounded) until every worker is back waiting for a job; the counts then.
