@@ -220,7 +220,7 @@ class KeyIndex {
   };
   static uint64_t load(const char* p, size_t n) {
     uint64_t v = 0;
-    std::memcpy(&v, p, n < 8 ? n : 8);
+    if (n > 0) std::memcpy(&v, p, n < 8 ? n : 8);  // an empty key's data may be null
     return v;
   }
   static Probe probe(std::string_view k) {
