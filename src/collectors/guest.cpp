@@ -1,7 +1,6 @@
 // collectors/guest.cpp: every QEMU VM and LXC container: status, usage, balloon, drives, NICs.
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <functional>
 #include <set>
 #include <string>
@@ -307,6 +306,15 @@ struct Packed {
   bool has(size_t i) const { return (present >> i) & 1; }
 };
 
+/// The number of set bits, inline: std::popcount is a libgcc call on a baseline x86-64 build
+/// (no POPCNT), once per value written.
+inline size_t ones(uint64_t x) {
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<size_t>((x * 0x0101010101010101ull) >> 56);
+}
+
 /// A string in a node's text arena (offsets: the arena grows while rows are made).
 struct Text {
   uint32_t offset = 0;
@@ -315,11 +323,13 @@ struct Text {
 
 struct DriveRow {
   Text device;
-  Packed values;  // k_drive_fields order, then offset, then idle
+  bool plain = true;  // the device name needs no escaping (metrics::SampleSink::plain)
+  Packed values;      // k_drive_fields order, then offset, then idle
 };
 
 struct NicRow {
   Text device;
+  bool plain = true;
   Packed values;  // received, sent
 };
 
@@ -346,7 +356,7 @@ struct NodeRows {
   std::string_view str(Text t) const { return std::string_view(text).substr(t.offset, t.size); }
   double value(const Packed& p, size_t i) const {
     if (!((p.stored >> i) & 1)) return 0;
-    return pool[p.first + static_cast<size_t>(std::popcount(p.stored & ((uint64_t{1} << i) - 1)))];
+    return pool[p.first + ones(p.stored & ((uint64_t{1} << i) - 1))];
   }
   Text add(std::string_view s) {
     Text t{static_cast<uint32_t>(text.size()), static_cast<uint32_t>(s.size())};
@@ -439,7 +449,7 @@ void qemu_row(const pve::QemuStatus& q, NodeRows& out) {
       dv.set(k_drive_values - 2, d.wr_highest_offset);
       dv.set(k_drive_values - 1, d.idle_time_ns, 1e-9);
       const Text device = out.add(d.drive);
-      out.drives.push_back({device, out.pack(dv)});
+      out.drives.push_back({device, !metrics::label_needs_escape(d.drive), out.pack(dv)});
     }
     r.first_nic = static_cast<uint32_t>(out.nics.size());
     r.nics = static_cast<uint32_t>(q.nics.size());
@@ -448,7 +458,7 @@ void qemu_row(const pve::QemuStatus& q, NodeRows& out) {
       nv.set(0, n.netin_bytes);
       nv.set(1, n.netout_bytes);
       const Text device = out.add(n.device);
-      out.nics.push_back({device, out.pack(nv)});
+      out.nics.push_back({device, !metrics::label_needs_escape(n.device), out.pack(nv)});
     }
   }
   r.values = out.pack(v);
@@ -519,6 +529,7 @@ struct GuestModel {
   std::vector<pve::NodeAnswer<NodeRows>> qemu, lxc;
   NodeRows inventory_only;    // guests of nodes that did not answer
   std::vector<Guest> guests;  // sorted by vmid
+  std::string label_text;     // the guests' label prefixes, in their order
   bool per_drive = true;
   bool per_nic = true;
 };
@@ -529,9 +540,9 @@ using Emit = void (*)(const GuestModel&, const Guest&, metrics::SampleSink&);
 void emit_states(metrics::SampleSink& sink, const Guest& g,
                  std::span<const std::string_view> states, std::string_view current) {
   bool known = false;
-  for (std::string_view s : states) {
+  for (std::string_view s : states) {  // our own words: plain
     known = known || s == current;
-    sink(g.labels, {s}, s == current ? 1 : 0);
+    sink.plain(g.labels, {s}, s == current ? 1 : 0);
   }
   if (!known) sink(g.labels, {current}, 1);
 }
@@ -576,9 +587,13 @@ void emit_drive_counters(const GuestModel& m, const Guest& g, metrics::SampleSin
   for (uint32_t k = 0; k < g.row->drives; ++k) {
     const DriveRow& d = n.drives[g.row->first_drive + k];
     const std::string_view device = n.str(d.device);
-    for (size_t i = k_range.first; i < k_range.second; ++i)
-      if (d.values.has(i))
+    for (size_t i = k_range.first; i < k_range.second; ++i) {
+      if (!d.values.has(i)) continue;
+      if (d.plain)  // the operation words are plain too
+        sink.plain(g.labels, {device, k_drive_fields[i].operation}, n.value(d.values, i));
+      else
         sink(g.labels, {device, k_drive_fields[i].operation}, n.value(d.values, i));
+    }
   }
 }
 
@@ -588,7 +603,11 @@ void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& 
   const NodeRows& n = *g.node;
   for (uint32_t k = 0; k < g.row->drives; ++k) {
     const DriveRow& d = n.drives[g.row->first_drive + k];
-    if (d.values.has(index)) sink(g.labels, {n.str(d.device)}, n.value(d.values, index));
+    if (!d.values.has(index)) continue;
+    if (d.plain)
+      sink.plain(g.labels, {n.str(d.device)}, n.value(d.values, index));
+    else
+      sink(g.labels, {n.str(d.device)}, n.value(d.values, index));
   }
 }
 
@@ -598,7 +617,11 @@ void emit_nic(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
   const NodeRows& n = *g.node;
   for (uint32_t k = 0; k < g.row->nics; ++k) {
     const NicRow& nic = n.nics[g.row->first_nic + k];
-    if (nic.values.has(index)) sink(g.labels, {n.str(nic.device)}, n.value(nic.values, index));
+    if (!nic.values.has(index)) continue;
+    if (nic.plain)
+      sink.plain(g.labels, {n.str(nic.device)}, n.value(nic.values, index));
+    else
+      sink(g.labels, {n.str(nic.device)}, n.value(nic.values, index));
   }
 }
 
@@ -767,6 +790,17 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   }
   std::stable_sort(guests.begin(), guests.end(),
                    [](const Guest& a, const Guest& b) { return a.id < b.id; });
+  // The label prefixes in one buffer, in the order the writer reads them (each family passes
+  // over every guest): one allocation instead of one per guest, read front to back.
+  size_t label_bytes = 0;
+  for (const Guest& g : guests) label_bytes += g.labels.text().size();
+  std::string& arena = model->label_text;
+  arena.reserve(label_bytes);  // exact: the views taken below never move
+  for (Guest& g : guests) {
+    const size_t at = arena.size();
+    arena += g.labels.text();
+    g.labels = metrics::LabelPrefix::in(std::string_view(arena).substr(at), g.labels.size());
+  }
   render(std::move(model), out);
   return failures.result();
 }

@@ -78,6 +78,9 @@ class LabelStore {
   size_t m_last_n = 0;
 };
 
+/// Whether a label value holds a character the exposition escapes (\\, ", newline).
+bool label_needs_escape(std::string_view value);
+
 /// The first label values of many series, rendered once (a guest's node, type, vmid and name
 /// for its sixty series): the writer copies the text instead of assembling it per series.
 class LabelPrefix {
@@ -86,8 +89,16 @@ class LabelPrefix {
   /// `names` and `values` pair up; values are escaped here, once.
   LabelPrefix(std::span<const std::string> names, std::span<const std::string_view> values);
 
+  /// Appends the text such a prefix has to `out`: many prefixes rendered into one buffer, in
+  /// the order they are written, are read one after the other (see in()).
+  static void render(std::span<const std::string> names, std::span<const std::string_view> values,
+                     std::string& out);
+  /// A prefix of `size` labels whose text (from render()) lives in a buffer its owner keeps
+  /// alive and unchanged while the prefix is used.
+  static LabelPrefix in(std::string_view text, size_t size);
+
   /// `n1="v1",n2="v2"`, escaped; empty without labels.
-  const std::string& text() const { return m_text; }
+  std::string_view text() const { return m_external ? m_view : std::string_view(m_text); }
   size_t size() const { return m_size; }
 
   /// The names and unescaped values again (for materialising generated samples; not fast).
@@ -95,6 +106,8 @@ class LabelPrefix {
 
  private:
   std::string m_text;
+  std::string_view m_view;  // the text, when it lives elsewhere
+  bool m_external = false;
   size_t m_size = 0;
 };
 
@@ -104,10 +117,21 @@ class SampleSink {
  public:
   virtual void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
                       double value) = 0;
+  /// sample() for extra values the caller knows hold no character the exposition escapes
+  /// (label_needs_escape() false, checked once where they were made): the text writer then
+  /// copies them without looking (most of a big scrape's samples have such extras).
+  virtual void sample_plain(const LabelPrefix& prefix, std::span<const std::string_view> extra,
+                            double value) {
+    sample(prefix, extra, value);
+  }
   void operator()(const LabelPrefix& prefix, double value) { sample(prefix, {}, value); }
   void operator()(const LabelPrefix& prefix, std::initializer_list<std::string_view> extra,
                   double value) {
     sample(prefix, std::span<const std::string_view>(extra.begin(), extra.size()), value);
+  }
+  void plain(const LabelPrefix& prefix, std::initializer_list<std::string_view> extra,
+             double value) {
+    sample_plain(prefix, std::span<const std::string_view>(extra.begin(), extra.size()), value);
   }
 
  protected:

@@ -112,29 +112,44 @@ void append_escaped_help(std::string_view v, Format format, std::string& out) {
 LabelPrefix::LabelPrefix(std::span<const std::string> names,
                          std::span<const std::string_view> values)
     : m_size(std::min(names.size(), values.size())) {
+  render(names, values, m_text);
+}
+
+void LabelPrefix::render(std::span<const std::string> names,
+                         std::span<const std::string_view> values, std::string& out) {
+  const size_t n = std::min(names.size(), values.size());
   size_t length = 0;
-  for (size_t i = 0; i < m_size; ++i) length += names[i].size() + values[i].size() + 4;
-  m_text.reserve(length);
-  for (size_t i = 0; i < m_size; ++i) {
-    if (i > 0) m_text += ',';
-    m_text += names[i];
-    m_text += "=\"";
-    append_escaped_label(values[i], m_text);
-    m_text += '"';
+  for (size_t i = 0; i < n; ++i) length += names[i].size() + values[i].size() + 4;
+  out.reserve(out.size() + length);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += ',';
+    out += names[i];
+    out += "=\"";
+    append_escaped_label(values[i], out);
+    out += '"';
   }
+}
+
+LabelPrefix LabelPrefix::in(std::string_view text, size_t size) {
+  LabelPrefix p;
+  p.m_view = text;
+  p.m_external = true;
+  p.m_size = size;
+  return p;
 }
 
 std::vector<std::pair<std::string, std::string>> LabelPrefix::labels() const {
   std::vector<std::pair<std::string, std::string>> out;
+  const std::string_view t = text();
   size_t i = 0;
-  while (i < m_text.size()) {
-    const size_t eq = m_text.find("=\"", i);
+  while (i < t.size()) {
+    const size_t eq = t.find("=\"", i);
     if (eq == std::string::npos) break;
-    std::pair<std::string, std::string> label{m_text.substr(i, eq - i), {}};
-    for (i = eq + 2; i < m_text.size() && m_text[i] != '"'; ++i) {
-      char c = m_text[i];
-      if (c == '\\' && i + 1 < m_text.size()) {
-        c = m_text[++i];
+    std::pair<std::string, std::string> label{std::string(t.substr(i, eq - i)), {}};
+    for (i = eq + 2; i < t.size() && t[i] != '"'; ++i) {
+      char c = t[i];
+      if (c == '\\' && i + 1 < t.size()) {
+        c = t[++i];
         if (c == 'n') c = '\n';
       }
       label.second += c;
@@ -309,6 +324,14 @@ bool has_escapes(std::string_view v) {
   return false;
 }
 
+}  // namespace
+
+bool label_needs_escape(std::string_view value) {
+  return has_escapes(value);
+}
+
+namespace {
+
 char* put(char* p, std::string_view s) {
   if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view's data may be null
   return p + s.size();
@@ -404,6 +427,16 @@ class TextSink final : public SampleSink {
 
   void sample(const LabelPrefix& prefix, std::span<const std::string_view> extra,
               double value) override {
+    write(prefix, extra, value, true);
+  }
+  void sample_plain(const LabelPrefix& prefix, std::span<const std::string_view> extra,
+                    double value) override {
+    write(prefix, extra, value, false);
+  }
+
+ private:
+  void write(const LabelPrefix& prefix, std::span<const std::string_view> extra, double value,
+             bool check) {
     const size_t k = prefix.size();
     if (k + extra.size() != m_f.labels.size()) return;  // a bug: problems() reports it
     if (!m_meta_done) {
@@ -419,7 +452,7 @@ class TextSink final : public SampleSink {
       p = put(p, prefix.text());
       for (size_t i = 0; i < extra.size(); ++i) {
         p = put(p, m_separated[k + i]);  // `,name="` (without the comma for the first label)
-        p = has_escapes(extra[i]) ? put_escaped(p, extra[i]) : put(p, extra[i]);
+        p = check && has_escapes(extra[i]) ? put_escaped(p, extra[i]) : put(p, extra[i]);
         *p++ = '"';
       }
       *p++ = '}';
@@ -430,9 +463,6 @@ class TextSink final : public SampleSink {
     m_out.commit(p);
   }
 
-  bool meta_done() const { return m_meta_done; }
-
- private:
   const Family& m_f;
   std::string_view m_open;
   const std::vector<std::string>& m_separated;

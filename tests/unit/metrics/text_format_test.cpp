@@ -275,6 +275,41 @@ TEST(TextFormat, GeneratedSamplesWriteExactlyLikeStoredOnes) {
       << text;
 }
 
+TEST(TextFormat, PlainExtrasWriteLikeCheckedOnes) {
+  // plain(): the caller vouches that the extras need no escaping; the text is the same as with
+  // the checking call, and a materialised set stores the same values.
+  auto model = std::make_shared<const Model>();
+  auto make = [&](bool plain) {
+    MetricSet set;
+    set.add_generated(k_drive, {model->guests.size(), [model, plain](size_t row, SampleSink& sink) {
+                                  for (const auto& [dev, reads] : model->guests[row].drives) {
+                                    if (plain)
+                                      sink.plain(model->prefixes[row], {dev, "read"}, reads);
+                                    else
+                                      sink(model->prefixes[row], {dev, "read"}, reads);
+                                  }
+                                }});
+    return set;
+  };
+  for (Format format : {Format::prometheus_text, Format::openmetrics}) {
+    std::string plain, checked;
+    write(make(true), format, plain);
+    write(make(false), format, checked);
+    EXPECT_EQ(plain, checked);
+    EXPECT_NE(plain.find("device=\"scsi1\",operation=\"read\"} 11\n"), std::string::npos);
+  }
+  MetricSet plain_set = make(true);
+  const FamilySamples* found = plain_set.find("pvex_test_drive_ops_total");
+  ASSERT_NE(found, nullptr);
+  ASSERT_EQ(found->size(), 3u);
+  EXPECT_EQ(found->labels_of(2)[3], "virtio0");
+  EXPECT_TRUE(label_needs_escape("a\"b"));
+  EXPECT_TRUE(label_needs_escape("a\\b"));
+  EXPECT_TRUE(label_needs_escape("a\nb"));
+  EXPECT_FALSE(label_needs_escape("scsi0"));
+  EXPECT_FALSE(label_needs_escape(""));
+}
+
 TEST(TextFormat, GeneratedFamilyWithoutSamplesWritesNoMetadata) {
   MetricSet set;
   set.add(k_plain, 1, {});
