@@ -73,7 +73,7 @@ class Exporter {
     };
     auto exposition = std::make_shared<Exposition>(std::move(set), format);
     res.stream = [exposition, format](std::string& out) {
-      if (exposition->writer.next(out, 64 * 1024)) return true;
+      if (exposition->writer.next(out, 256 * 1024)) return true;
       metrics::write_eof(format, out);
       return false;
     };

@@ -698,10 +698,13 @@ Result<void> collect_guest(Scrape& scrape, metrics::MetricSet& out) {
   auto model = std::make_shared<GuestModel>();
   model->per_drive = cfg.per_drive;
   model->per_nic = cfg.per_nic;
-  model->qemu = pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1",
-                                    &parse_rows<pve::QemuStatus, &pve::visit_qemu_list, &qemu_row>);
-  model->lxc = pve::fetch_per_node(scrape.api(), nodes, "/lxc",
-                                   &parse_rows<pve::LxcStatus, &pve::visit_lxc_list, &lxc_row>);
+  // This collector is the lists' only reader: each answer is freed once it is rows.
+  model->qemu =
+      pve::fetch_per_node(scrape.api(), nodes, "/qemu?full=1",
+                          &parse_rows<pve::QemuStatus, &pve::visit_qemu_list, &qemu_row>, true);
+  model->lxc =
+      pve::fetch_per_node(scrape.api(), nodes, "/lxc",
+                          &parse_rows<pve::LxcStatus, &pve::visit_lxc_list, &lxc_row>, true);
 
   // The inventory by (type, vmid), sorted for lookups.
   using Key = std::pair<pve::GuestType, int64_t>;

@@ -47,14 +47,16 @@ struct NodeAnswer {
 /// parses each answer with `parse` as soon as it arrives, in the worker that fetched it and in
 /// one of the session's parse slots, so a node's JSON is gone before the slower nodes answer.
 /// Errors are per node and name the path.
+/// `only_reader`: as Session::get_all_models (each answer freed right after its parse).
 template <class T>
 std::vector<NodeAnswer<T>> fetch_per_node(Session& api, const std::vector<std::string>& nodes,
                                           std::string_view suffix,
-                                          Result<T> (*parse)(std::string_view json)) {
+                                          Result<T> (*parse)(std::string_view json),
+                                          bool only_reader = false) {
   std::vector<std::string> paths;
   paths.reserve(nodes.size());
   for (const std::string& n : nodes) paths.push_back(node_path(n, suffix));
-  std::vector<Result<T>> models = api.get_all_models(paths, parse);
+  std::vector<Result<T>> models = api.get_all_models(paths, parse, only_reader);
   std::vector<NodeAnswer<T>> out;
   out.reserve(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i) out.push_back({nodes[i], std::move(models[i])});

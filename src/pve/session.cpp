@@ -155,6 +155,20 @@ Result<Answer> Session::get_answer(std::string_view path) {
   return answer(path).second;
 }
 
+void Session::release(std::string_view path) {
+  std::shared_ptr<Entry> entry;
+  {
+    std::lock_guard lock(m_mutex);
+    auto it = m_entries.find(path);
+    if (it == m_entries.end()) return;
+    entry = it->second;
+  }
+  std::lock_guard lock(entry->mutex);
+  if (!entry->done || !entry->result || !*entry->result) return;  // nothing held
+  entry->result = Result<Answer>(fail(
+      ErrorKind::internal, "GET " + std::string(path) + ": answer released by its only reader"));
+}
+
 void Session::prefetch(std::span<const std::string> paths) {
   run_parallel(paths.size(), [&](size_t i) { (void)answer(paths[i]); });
 }

@@ -116,13 +116,25 @@ class Session {
   /// get_model() of every path, up to `max_parallel` at a time: each answer is parsed by the
   /// worker that fetched it as soon as it arrives (in a parse slot), so its JSON is gone before
   /// the slower answers come in. Results in the order of `paths`.
+  /// `only_reader`: the caller is the only reader of these paths in this scrape, and each
+  /// answer is released (see release()) right after its parse.
   template <class T>
   std::vector<Result<T>> get_all_models(std::span<const std::string> paths,
-                                        Result<T> (*parse)(std::string_view json)) {
+                                        Result<T> (*parse)(std::string_view json),
+                                        bool only_reader = false) {
     std::vector<Result<T>> out(paths.size(), fail(ErrorKind::internal, "not fetched"));
-    run_parallel(paths.size(), [&](size_t i) { out[i] = get_model(paths[i], parse); });
+    run_parallel(paths.size(), [&](size_t i) {
+      out[i] = get_model(paths[i], parse);
+      if (only_reader) release(paths[i]);
+    });
     return out;
   }
+
+  /// Frees the memoised answer of `path` for the rest of the session, for a caller that is the
+  /// path's only reader in this scrape and has read it (a big cluster's guest lists and metrics
+  /// export: most of the answers' memory). Asking for the path again in this session is then an
+  /// internal error ("... released by its only reader"), never a second request.
+  void release(std::string_view path);
 
   Clock::time_point deadline() const { return m_deadline; }
 

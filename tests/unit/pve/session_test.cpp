@@ -215,6 +215,9 @@ TEST(Session, OneParseSlotSerialisesParses) {
   EXPECT_EQ(s.max_parses_at_once(), 1u);
 }
 
+const char* k_netstat_for_release =
+    R"({"data":[{"vmid":"100","dev":"veth100i0","in":"5","out":"7"}]})";
+
 /// A netstat answer of `n` entries whose counters say which answer and entry they are.
 std::string netstat_answer(int answer, int n) {
   std::string json = "{\"data\":[";
@@ -248,6 +251,27 @@ TEST(Session, ASlotsBuffersServeAnswersOfEverySizeExactly) {
     }
   }
   EXPECT_EQ(s.fetch_count(), entries.size());
+}
+
+TEST(Session, ReleasedAnswersAreGoneWithoutASecondRequest) {
+  FakeApi api;
+  api.set("/nodes/pve1/netstat", k_netstat_for_release, Encoding::gzip);
+  Session s(api.fetch(), soon());
+  std::vector<std::string> paths = {"/nodes/pve1/netstat", "/nodes/pve9/netstat"};
+  std::vector<Result<std::vector<NetstatEntry>>> got =
+      s.get_all_models(paths, &parse_netstat, true);
+  ASSERT_TRUE(got[0].has_value());
+  EXPECT_EQ(got[0]->size(), 1u);
+  ASSERT_FALSE(got[1].has_value());  // 595: the failure stays what it was
+  Result<Body> again = s.get("/nodes/pve1/netstat");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().kind, ErrorKind::internal);
+  EXPECT_EQ(again.error().message, "GET /nodes/pve1/netstat: answer released by its only reader");
+  EXPECT_EQ(s.get("/nodes/pve9/netstat").error().message,
+            "GET /nodes/pve9/netstat: HTTP 595: no route");
+  s.release("/never/asked");  // nothing to free
+  EXPECT_EQ(api.calls("/nodes/pve1/netstat"), 1);
+  EXPECT_EQ(s.fetch_count(), 2u);
 }
 
 // ---- fetch_per_node ------------------------------------------------------------------------
