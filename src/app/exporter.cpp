@@ -189,8 +189,10 @@ int serve(const config::Config& config) {
 int run(int argc, char** argv) {
   // Scrapes allocate a lot for a short time on several threads; glibc's default of one arena
   // per thread (8 x cores) keeps that memory resident between scrapes. Two arenas measured half
-  // the peak RSS at 1,000 and 10,000 guests (docs/performance.md) at no measurable CPU cost.
-  mallopt(M_ARENA_MAX, 2);
+  // the peak RSS at 1,000 and 10,000 guests (docs/performance.md) at no measurable CPU cost,
+  // one arena another 2 MB less at 10,000 guests (49.7 -> 47.7 MB, scripts/scrape-ab.sh): the
+  // threads mostly wait for the API, and at most two parse at once.
+  mallopt(M_ARENA_MAX, 1);
   // Blocks of 256 KiB and more (answers, parser buffers, row vectors) get their own mappings,
   // unmapped when freed. glibc's default threshold grows with every such block freed (up to
   // 32 MiB), after which they come from the heap and stay resident until malloc_trim after the
