@@ -58,7 +58,7 @@ class Exporter {
     const metrics::Format format = metrics::negotiate(req.accept);
     http::Response res;
     res.content_type = std::string(metrics::content_type(format));
-    // Sent while it is written, 64 KiB at a time: a big cluster's exposition (tens of MB) never
+    // Sent while it is written, 256 KiB at a time: a big cluster's exposition (tens of MB) never
     // exists whole, plain or gzipped; the set lives until the last piece is out.
     struct Exposition {
       // Declared first, destroyed last: after a scrape's sets are freed, hand the memory glibc
