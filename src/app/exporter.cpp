@@ -69,7 +69,8 @@ class Exporter {
       } trim;
       metrics::MetricSet set;
       metrics::Writer writer;
-      Exposition(metrics::MetricSet s, metrics::Format f) : trim(), set(std::move(s)), writer(set, f) {}
+      Exposition(metrics::MetricSet s, metrics::Format f)
+          : trim(), set(std::move(s)), writer(set, f) {}
     };
     auto exposition = std::make_shared<Exposition>(std::move(set), format);
     res.stream = [exposition, format](std::string& out) {
