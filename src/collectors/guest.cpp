@@ -3,6 +3,7 @@
 #include <array>
 #include <functional>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -597,12 +598,11 @@ void emit_drive_counters(const GuestModel& m, const Guest& g, metrics::SampleSin
   }
 }
 
-template <size_t index>
-void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
-  if (!m.per_drive) return;
+/// One value per device (drive or NIC) of a running VM: the `index`th of each device row.
+template <class Row, size_t index>
+void emit_per_device(const Guest& g, std::span<const Row> rows, metrics::SampleSink& sink) {
   const NodeRows& n = *g.node;
-  for (uint32_t k = 0; k < g.row->drives; ++k) {
-    const DriveRow& d = n.drives[g.row->first_drive + k];
+  for (const Row& d : rows) {
     if (!d.values.has(index)) continue;
     if (d.plain)
       sink.plain(g.labels, {n.str(d.device)}, n.value(d.values, index));
@@ -612,17 +612,18 @@ void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& 
 }
 
 template <size_t index>
+void emit_drive_gauge(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
+  if (!m.per_drive) return;
+  emit_per_device<DriveRow, index>(
+      g, std::span<const DriveRow>(g.node->drives).subspan(g.row->first_drive, g.row->drives),
+      sink);
+}
+
+template <size_t index>
 void emit_nic(const GuestModel& m, const Guest& g, metrics::SampleSink& sink) {
   if (!m.per_nic) return;
-  const NodeRows& n = *g.node;
-  for (uint32_t k = 0; k < g.row->nics; ++k) {
-    const NicRow& nic = n.nics[g.row->first_nic + k];
-    if (!nic.values.has(index)) continue;
-    if (nic.plain)
-      sink.plain(g.labels, {n.str(nic.device)}, n.value(nic.values, index));
-    else
-      sink(g.labels, {n.str(nic.device)}, n.value(nic.values, index));
-  }
+  emit_per_device<NicRow, index>(
+      g, std::span<const NicRow>(g.node->nics).subspan(g.row->first_nic, g.row->nics), sink);
 }
 
 /// Families with other labels than the guest's own, or several series per guest.
