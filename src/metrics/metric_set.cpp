@@ -146,8 +146,7 @@ uint32_t LabelStore::push(const Range& labels) {
       // Equal to the value at this position in the previous tuple: share its characters.
       append(last[i], needs_escape(last_first + static_cast<uint32_t>(i)) ? 1 : 0);
     } else {
-      append(copy(v), std::any_of(v.begin(), v.end(),
-                                  [](char c) { return c == '\\' || c == '"' || c == '\n'; }));
+      append(copy(v), label_needs_escape(v) ? 1 : 0);
     }
     ++i;
   }

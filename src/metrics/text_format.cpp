@@ -60,12 +60,53 @@ char* put_value(double v, char* p) {
   return std::to_chars(p, p + k_value_chars, v).ptr;
 }
 
-bool needs_escape(std::string_view v) {
-  return !std::none_of(v.begin(), v.end(),
-                       [](char c) { return c == '\\' || c == '"' || c == '\n'; });
+/// Characters a label value must escape, for a check with one load per byte.
+constexpr std::array<bool, 256> k_escaped = [] {
+  std::array<bool, 256> t{};
+  t[static_cast<unsigned char>('\\')] = t[static_cast<unsigned char>('"')] =
+      t[static_cast<unsigned char>('\n')] = true;
+  return t;
+}();
+
+bool has_escapes(std::string_view v) {
+  for (char c : v)
+    if (k_escaped[static_cast<unsigned char>(c)]) return true;
+  return false;
+}
+
+char* put(char* p, std::string_view s) {
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view's data may be null
+  return p + s.size();
+}
+
+/// `v` escaped as a label value at `p` (room for 2 * v.size() bytes).
+char* put_escaped(char* p, std::string_view v) {
+  for (char c : v) {
+    switch (c) {
+      case '\\':
+        *p++ = '\\';
+        *p++ = '\\';
+        break;
+      case '"':
+        *p++ = '\\';
+        *p++ = '"';
+        break;
+      case '\n':
+        *p++ = '\\';
+        *p++ = 'n';
+        break;
+      default:
+        *p++ = c;
+    }
+  }
+  return p;
 }
 
 }  // namespace
+
+bool label_needs_escape(std::string_view value) {
+  return has_escapes(value);
+}
 
 void append_value(double v, std::string& out) {
   char buf[k_value_chars];
@@ -73,26 +114,14 @@ void append_value(double v, std::string& out) {
 }
 
 void append_escaped_label(std::string_view v, std::string& out) {
-  // The common case, nothing to escape, in one append (find_first_of would memchr per char).
-  if (!needs_escape(v)) {
+  // The common case, nothing to escape, in one append.
+  if (!has_escapes(v)) {
     out.append(v);
     return;
   }
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
+  const size_t at = out.size();
+  out.resize(at + 2 * v.size());
+  out.resize(static_cast<size_t>(put_escaped(out.data() + at, v) - out.data()));
 }
 
 void append_escaped_help(std::string_view v, Format format, std::string& out) {
@@ -308,60 +337,6 @@ void write_metadata(const Family& f, Format format, std::string& out) {
       out += '\n';
     }
   }
-}
-
-}  // namespace
-
-namespace {
-
-/// Characters a label value must escape, for a check with one load per byte.
-constexpr std::array<bool, 256> k_escaped = [] {
-  std::array<bool, 256> t{};
-  t[static_cast<unsigned char>('\\')] = t[static_cast<unsigned char>('"')] =
-      t[static_cast<unsigned char>('\n')] = true;
-  return t;
-}();
-
-bool has_escapes(std::string_view v) {
-  for (char c : v)
-    if (k_escaped[static_cast<unsigned char>(c)]) return true;
-  return false;
-}
-
-}  // namespace
-
-bool label_needs_escape(std::string_view value) {
-  return has_escapes(value);
-}
-
-namespace {
-
-char* put(char* p, std::string_view s) {
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());  // an empty view's data may be null
-  return p + s.size();
-}
-
-/// `v` escaped as a label value at `p` (room for 2 * v.size() bytes).
-char* put_escaped(char* p, std::string_view v) {
-  for (char c : v) {
-    switch (c) {
-      case '\\':
-        *p++ = '\\';
-        *p++ = '\\';
-        break;
-      case '"':
-        *p++ = '\\';
-        *p++ = '"';
-        break;
-      case '\n':
-        *p++ = '\\';
-        *p++ = 'n';
-        break;
-      default:
-        *p++ = c;
-    }
-  }
-  return p;
 }
 
 }  // namespace

@@ -19,10 +19,13 @@ Result<std::vector<ExportedMetric>> fetch_export_nodes(Session& api) {
   constexpr std::string_view k_path = "/cluster/metrics/export";
   Result<Answer> answer = api.get_answer(k_path);
   if (!answer) return fail(answer.error());
-  if (std::optional<std::vector<ExportedMetric>> scanned =
-          scan_metrics_export_nodes(*answer->bytes, answer->encoding == Encoding::gzip))
-    return std::move(*scanned);
-  return api.get_model(k_path, &parse_metrics_export_nodes);
+  std::optional<std::vector<ExportedMetric>> scanned =
+      scan_metrics_export_nodes(*answer->bytes, answer->encoding == Encoding::gzip);
+  Result<std::vector<ExportedMetric>> nodes =
+      scanned ? Result<std::vector<ExportedMetric>>(std::move(*scanned))
+              : api.get_model(k_path, &parse_metrics_export_nodes);
+  api.release(k_path);  // the network collector is the answer's only reader
+  return nodes;
 }
 
 std::vector<std::string> online_nodes(const ClusterStatus& status) {

@@ -26,7 +26,8 @@ Result<std::shared_ptr<const Resources>> fetch_resources_shared(Session& api);
 /// GET /cluster/metrics/export, the nodes' items only (parse_metrics_export_nodes' result),
 /// scanned while the answer is decoded piece by piece (it is the largest answer of a big
 /// cluster: 8.5 MB of JSON for 10^4 guests, of which ~150 items are the nodes'); an unusual
-/// answer is decoded whole and parsed in a parse slot for the exact result or error.
+/// answer is decoded whole and parsed in a parse slot for the exact result or error. For the
+/// network collector, the answer's only reader: it is released afterwards (Session::release).
 Result<std::vector<ExportedMetric>> fetch_export_nodes(Session& api);
 
 /// The members /cluster/status reports online, in its order. Only these get /nodes/{n}/...

@@ -56,12 +56,22 @@ bool is_padded(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+/// Decodes the gzip answer `a` into `out`; a failure names the path.
+Result<void> decode_into(const Answer& a, std::string_view path, std::string& out) {
+  std::string why;
+  if (!gunzip(*a.bytes, out, why))
+    return fail(ErrorKind::io, "GET " + std::string(path) + ": " + why);
+  return {};
+}
+
+}  // namespace
+
 Result<Body> decode(const Answer& answer, std::string_view path) {
   if (answer.encoding == Encoding::identity) return answer.bytes;
   auto out = std::make_shared<std::string>();
-  std::string why;
-  if (!gunzip(*answer.bytes, *out, why))
-    return fail(ErrorKind::io, "GET " + std::string(path) + ": " + why);
+  if (Result<void> r = decode_into(answer, path, *out); !r) return fail(r.error());
   return Body(std::move(out));
 }
 
@@ -74,15 +84,11 @@ struct Session::Entry : Once<Result<Answer>> {
   Result<Body> decoded_body(const Answer& a, std::string_view path) {
     if (a.encoding == Encoding::identity) return a.bytes;
     std::lock_guard lock(decode_mutex);  // concurrent callers wait for one decode
-    if (decode_error) return fail(*decode_error);
     if (Body body = decoded.lock()) return body;
-    Result<Body> body = decode(a, path);
-    if (!body) {
-      decode_error = body.error();
-      return body;
-    }
-    decoded = *body;
-    return body;
+    auto out = std::make_shared<std::string>();
+    if (Result<void> r = decode_locked(a, path, *out); !r) return fail(r.error());
+    decoded = out;
+    return Body(std::move(out));
   }
 
   /// The JSON for one parse: the body itself when not encoded, the JSON a get() caller holds,
@@ -94,14 +100,18 @@ struct Session::Entry : Once<Result<Answer>> {
       return std::string_view(*held);
     }
     std::lock_guard lock(decode_mutex);
-    if (decode_error) return fail(*decode_error);
     if ((held = decoded.lock())) return std::string_view(*held);
-    std::string why;
-    if (!gunzip(*a.bytes, buffer, why)) {
-      decode_error = Error{ErrorKind::io, "GET " + std::string(path) + ": " + why};
-      return fail(*decode_error);
-    }
+    if (Result<void> r = decode_locked(a, path, buffer); !r) return fail(r.error());
     return std::string_view(buffer);
+  }
+
+ private:
+  /// Decodes into `out` with decode_mutex held; a failure is remembered.
+  Result<void> decode_locked(const Answer& a, std::string_view path, std::string& out) {
+    if (decode_error) return fail(*decode_error);
+    Result<void> r = decode_into(a, path, out);
+    if (!r) decode_error = r.error();
+    return r;
   }
 };
 
@@ -217,17 +227,13 @@ Result<void> Session::with_json(std::string_view path,
       slot->buffer.reserve(*size + *size / 4 + simdjson::SIMDJSON_PADDING);
     }
     std::string own;  // the buffer of an answer too large for the slot's
+    std::string& buffer = keep ? slot->buffer : own;
     Body held;
-    Result<std::string_view> json =
-        entry->json_for_parse(*a, path, held, keep ? slot->buffer : own);
+    Result<std::string_view> json = entry->json_for_parse(*a, path, held, buffer);
     if (json) {
       // Decoded buffers have simdjson's padding: parsed in place, not copied first. A large
       // answer's parser comes from the pool for this parse only and is freed right after.
-      const std::string_view padded = is_padded(held   ? *held
-                                                : keep ? slot->buffer
-                                                       : own)
-                                          ? *json
-                                          : std::string_view();
+      const std::string_view padded = is_padded(held ? *held : buffer) ? *json : std::string_view();
       std::optional<json::ParseScope> scope;
       if (keep)
         scope.emplace(slot->parsers, padded);
