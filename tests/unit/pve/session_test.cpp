@@ -274,6 +274,32 @@ TEST(Session, ReleasedAnswersAreGoneWithoutASecondRequest) {
   EXPECT_EQ(s.fetch_count(), 2u);
 }
 
+TEST(FetchExportNodes, ScansTheGzipAnswerAndReleasesIt) {
+  FakeApi api;
+  const std::string body = testing::read_fixture("pve9-three-nodes", "/cluster/metrics/export");
+  api.set("/cluster/metrics/export", body, Encoding::gzip);
+  Session s(api.fetch(), soon());
+  Result<std::vector<ExportedMetric>> nodes = fetch_export_nodes(s);
+  ASSERT_TRUE(nodes.has_value()) << nodes.error().message;
+  EXPECT_EQ(*nodes, *parse_metrics_export_matching(body, "node/"));
+  EXPECT_EQ(s.get("/cluster/metrics/export").error().message,
+            "GET /cluster/metrics/export: answer released by its only reader");
+  EXPECT_EQ(api.calls("/cluster/metrics/export"), 1);
+  // An answer the scan does not take gets the exact parse's error, and is released too.
+  FakeApi bad;
+  bad.set("/cluster/metrics/export", R"({"data":[]})", Encoding::gzip);
+  Session s2(bad.fetch(), soon());
+  Result<std::vector<ExportedMetric>> failed = fetch_export_nodes(s2);
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().kind, ErrorKind::parse);
+  Session exact(bad.fetch(), soon());
+  EXPECT_EQ(
+      failed.error().message,
+      exact.get_model("/cluster/metrics/export", &parse_metrics_export_nodes).error().message);
+  EXPECT_EQ(s2.get("/cluster/metrics/export").error().kind, ErrorKind::internal);
+  EXPECT_EQ(bad.calls("/cluster/metrics/export"), 2);  // s2 once, `exact` once
+}
+
 // ---- fetch_per_node ------------------------------------------------------------------------
 
 const char* k_netstat = R"({"data":[{"vmid":"100","dev":"net0","in":"5","out":"7"}]})";
